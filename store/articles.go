@@ -1,0 +1,331 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+
+	"newsbot"
+)
+
+const articleColumns = `a.id, a.feed_id, coalesce(a.story_id, 0), a.dedupe_key, a.url, a.title, a.author, a.text,
+	a.summary, a.image_url, a.fingerprint, a.published_at, a.fetched_at, a.backlog`
+
+func scanArticle(row interface{ Scan(...any) error }, extra ...any) (newsbot.Article, error) {
+	var a newsbot.Article
+	var summary string
+	var fp, published, fetched int64
+	dest := append([]any{&a.ID, &a.FeedID, &a.StoryID, &a.DedupeKey, &a.URL, &a.Title, &a.Author, &a.Text,
+		&summary, &a.ImageURL, &fp, &published, &fetched, &a.Backlog}, extra...)
+	if err := row.Scan(dest...); err != nil {
+		return a, err
+	}
+	a.Fingerprint = uint64(fp)
+	a.PublishedAt, a.FetchedAt = fromMS(published), fromMS(fetched)
+	if err := json.Unmarshal([]byte(summary), &a.Summary); err != nil {
+		return a, fmt.Errorf("article %d summary: %w", a.ID, err)
+	}
+	return a, nil
+}
+
+// SaveArticles stores the articles of one feed that it does not have yet
+// (by dedupe key) and returns those, with their ids, in the order given.
+// An article already stored is left as it is: an edit by the publisher is
+// not news. An article with StoryID 0 starts a new story; one with a
+// StoryID joins that story. All of it is one transaction.
+func (db *DB) SaveArticles(ctx context.Context, feedID int64, articles []newsbot.Article) ([]newsbot.Article, error) {
+	now := db.Now()
+	var saved []newsbot.Article
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		insert, err := tx.PrepareContext(ctx, `INSERT INTO articles (feed_id, story_id, dedupe_key, url, title, author,
+			text, summary, image_url, fingerprint, published_at, fetched_at, backlog)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (feed_id, dedupe_key) DO NOTHING RETURNING id`)
+		if err != nil {
+			return err
+		}
+		defer insert.Close()
+		story, err := tx.PrepareContext(ctx, `INSERT INTO stories (title, fingerprint, first_seen_at) VALUES (?,?,?)`)
+		if err != nil {
+			return err
+		}
+		defer story.Close()
+		for _, a := range articles {
+			a.FeedID = feedID
+			if err := a.Validate(); err != nil {
+				return err
+			}
+			if a.FetchedAt.IsZero() {
+				a.FetchedAt = now
+			}
+			if a.PublishedAt.IsZero() {
+				a.PublishedAt = a.FetchedAt
+			}
+			summary, err := json.Marshal(nonNil(a.Summary))
+			if err != nil {
+				return err
+			}
+			var storyID any
+			if a.StoryID != 0 {
+				storyID = a.StoryID
+			}
+			err = insert.QueryRowContext(ctx, feedID, storyID, a.DedupeKey, a.URL, a.Title, a.Author, a.Text,
+				summary, a.ImageURL, int64(a.Fingerprint), ms(a.PublishedAt), ms(a.FetchedAt), a.Backlog).Scan(&a.ID)
+			if err == sql.ErrNoRows {
+				continue // stored before
+			}
+			if err != nil {
+				return fmt.Errorf("article %q: %w", a.DedupeKey, err)
+			}
+			if a.StoryID == 0 {
+				res, err := story.ExecContext(ctx, a.Title, int64(a.Fingerprint), ms(a.FetchedAt))
+				if err != nil {
+					return err
+				}
+				if a.StoryID, err = res.LastInsertId(); err != nil {
+					return err
+				}
+				if _, err := tx.ExecContext(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`, a.StoryID, a.ID); err != nil {
+					return err
+				}
+			}
+			a.PublishedAt, a.FetchedAt = fromMS(ms(a.PublishedAt)), fromMS(ms(a.FetchedAt))
+			saved = append(saved, a)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store: save articles of feed %d: %w", feedID, explain(err))
+	}
+	return saved, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// Article returns the article with id.
+func (db *DB) Article(ctx context.Context, id int64) (newsbot.Article, error) {
+	a, err := scanArticle(db.db.QueryRowContext(ctx, `SELECT `+articleColumns+` FROM articles a WHERE a.id = ?`, id))
+	if err != nil {
+		return a, fmt.Errorf("store: article %d: %w", id, notFound(err))
+	}
+	return a, nil
+}
+
+// ArticlesByURL returns every stored article with the canonical url, from
+// any feed, oldest first.
+func (db *DB) ArticlesByURL(ctx context.Context, url string) ([]newsbot.Article, error) {
+	return db.queryArticles(ctx, "articles at "+url,
+		`SELECT `+articleColumns+` FROM articles a WHERE a.url = ? ORDER BY a.id`, url)
+}
+
+// StoryArticles returns the articles of one story, first seen first.
+func (db *DB) StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error) {
+	return db.queryArticles(ctx, fmt.Sprintf("story %d articles", storyID),
+		`SELECT `+articleColumns+` FROM articles a WHERE a.story_id = ? ORDER BY a.fetched_at, a.id`, storyID)
+}
+
+func (db *DB) queryArticles(ctx context.Context, what, query string, args ...any) ([]newsbot.Article, error) {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []newsbot.Article
+	for rows.Next() {
+		a, err := scanArticle(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// Story returns the story with id.
+func (db *DB) Story(ctx context.Context, id int64) (newsbot.Story, error) {
+	var s newsbot.Story
+	var fp, first int64
+	err := db.db.QueryRowContext(ctx, `SELECT id, title, fingerprint, first_seen_at FROM stories WHERE id = ?`, id).
+		Scan(&s.ID, &s.Title, &fp, &first)
+	if err != nil {
+		return s, fmt.Errorf("store: story %d: %w", id, notFound(err))
+	}
+	s.Fingerprint, s.FirstSeenAt = uint64(fp), fromMS(first)
+	return s, nil
+}
+
+// StoryPrint is one article's fingerprint, for rebuilding the in-memory
+// story grouping index at start.
+type StoryPrint struct {
+	StoryID     int64
+	Fingerprint uint64
+	FetchedAt   time.Time
+}
+
+// RecentPrints returns the fingerprints of articles first stored at or
+// after since, oldest first.
+func (db *DB) RecentPrints(ctx context.Context, since time.Time) ([]StoryPrint, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT story_id, fingerprint, fetched_at FROM articles
+		WHERE fetched_at >= ? AND story_id IS NOT NULL ORDER BY fetched_at, id`, ms(since))
+	if err != nil {
+		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+	}
+	defer rows.Close()
+	var out []StoryPrint
+	for rows.Next() {
+		var p StoryPrint
+		var fp, at int64
+		if err := rows.Scan(&p.StoryID, &fp, &at); err != nil {
+			return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+		}
+		p.Fingerprint, p.FetchedAt = uint64(fp), fromMS(at)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+	}
+	return out, nil
+}
+
+// Query is a structured full-text search. Words and phrases must all
+// match; Not must not. The store quotes every term, so no input can reach
+// FTS5's query syntax.
+type Query struct {
+	Words   []string
+	Phrases []string
+	Not     []string
+	// GuildID limits results to feeds followed in that guild; empty
+	// searches every feed.
+	GuildID string
+	// FeedIDs limits results to these feeds (the source: filter).
+	FeedIDs []int64
+	// Since drops articles published before it.
+	Since time.Time
+	// Now anchors the recency boost; zero means the store's clock.
+	Now           time.Time
+	Limit, Offset int
+}
+
+// Hit is one search result.
+type Hit struct {
+	Article   newsbot.Article
+	FeedTitle string
+	// Snippet is a short extract of the text around the match, matched
+	// terms between SnippetOpen and SnippetClose.
+	Snippet string
+	// Score is higher for better matches.
+	Score float64
+}
+
+// Snippet markers: control characters that feed text never holds, so a
+// renderer can escape the snippet and then highlight.
+const (
+	SnippetOpen  = "\x02"
+	SnippetClose = "\x03"
+)
+
+// recencyHalfLife is the age at which an article's relevance counts half.
+const recencyHalfLife = 14 * 24 * time.Hour
+
+// Search ranks articles by BM25 (a title match weighs four times a text
+// match), scaled down with age, and returns a page of hits.
+func (db *DB) Search(ctx context.Context, q Query) ([]Hit, error) {
+	match, err := q.match()
+	if err != nil {
+		return nil, fmt.Errorf("store: search: %w", err)
+	}
+	if q.Limit <= 0 {
+		q.Limit = 5
+	}
+	if q.Now.IsZero() {
+		q.Now = db.Now()
+	}
+	var where strings.Builder
+	args := []any{SnippetOpen, SnippetClose, ms(q.Now), float64(recencyHalfLife.Milliseconds()), match}
+	if q.GuildID != "" {
+		// The unary + keeps SQLite from probing the list per match.
+		where.WriteString(` AND +a.feed_id IN (SELECT feed_id FROM follows WHERE guild_id = ?)`)
+		args = append(args, q.GuildID)
+	}
+	if len(q.FeedIDs) > 0 {
+		where.WriteString(` AND +a.feed_id IN (` + placeholders(len(q.FeedIDs)) + `)`)
+		for _, id := range q.FeedIDs {
+			args = append(args, id)
+		}
+	}
+	if !q.Since.IsZero() {
+		where.WriteString(` AND a.published_at >= ?`)
+		args = append(args, ms(q.Since))
+	}
+	args = append(args, q.Limit, q.Offset)
+	rows, err := db.db.QueryContext(ctx, `SELECT `+articleColumns+`, f.title,
+			snippet(articles_fts, 1, ?, ?, '…', 24),
+			-bm25(articles_fts, 4.0, 1.0) / (1.0 + max(0, ? - a.published_at) / ?) AS score
+		FROM articles_fts
+		JOIN articles a ON a.id = articles_fts.rowid
+		JOIN feeds f ON f.id = a.feed_id
+		WHERE articles_fts MATCH ?`+where.String()+`
+		ORDER BY score DESC, a.id DESC
+		LIMIT ? OFFSET ?`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", match, err)
+	}
+	defer rows.Close()
+	var hits []Hit
+	for rows.Next() {
+		var h Hit
+		h.Article, err = scanArticle(rows, &h.FeedTitle, &h.Snippet, &h.Score)
+		if err != nil {
+			return nil, fmt.Errorf("store: search %q: %w", match, err)
+		}
+		hits = append(hits, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: search %q: %w", match, err)
+	}
+	return hits, nil
+}
+
+// match builds the FTS5 expression: every term a quoted string, so
+// operators and column filters in user input are only text.
+func (q Query) match() (string, error) {
+	var pos []string
+	for _, w := range append(append([]string(nil), q.Words...), q.Phrases...) {
+		if t := ftsString(w); t != "" {
+			pos = append(pos, t)
+		}
+	}
+	if len(pos) == 0 {
+		return "", fmt.Errorf("query has no words to search for: %w", newsbot.ErrInvalid)
+	}
+	expr := "(" + strings.Join(pos, " AND ") + ")"
+	for _, w := range q.Not {
+		if t := ftsString(w); t != "" {
+			expr += " NOT " + t
+		}
+	}
+	return expr, nil
+}
+
+// ftsString quotes s as an FTS5 string, or returns "" when s holds no
+// letter or digit (FTS5 would find nothing or fail on it).
+func ftsString(s string) string {
+	s = strings.TrimSpace(s)
+	if !strings.ContainsFunc(s, isWordRune) {
+		return ""
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }

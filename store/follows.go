@@ -1,0 +1,107 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"newsbot"
+)
+
+const followColumns = `id, guild_id, channel_id, feed_id, mode, include, exclude, created_by, created_at, stopped_at, stopped_reason`
+
+func scanFollow(row interface{ Scan(...any) error }) (newsbot.Follow, error) {
+	var f newsbot.Follow
+	var created, stopped int64
+	err := row.Scan(&f.ID, &f.GuildID, &f.ChannelID, &f.FeedID, &f.Mode, &f.Include, &f.Exclude,
+		&f.CreatedBy, &created, &stopped, &f.StoppedReason)
+	f.CreatedAt, f.StoppedAt = fromMS(created), fromMS(stopped)
+	return f, err
+}
+
+// AddFollow makes a channel follow a feed. A channel follows a feed once:
+// a second follow is newsbot.ErrExists.
+func (db *DB) AddFollow(ctx context.Context, f newsbot.Follow) (newsbot.Follow, error) {
+	if err := f.Validate(); err != nil {
+		return f, fmt.Errorf("store: add follow: %w", err)
+	}
+	if f.CreatedAt.IsZero() {
+		f.CreatedAt = db.Now()
+	}
+	f.CreatedAt = fromMS(ms(f.CreatedAt))
+	res, err := db.db.ExecContext(ctx, `INSERT INTO follows (guild_id, channel_id, feed_id, mode, include, exclude,
+		created_by, created_at, stopped_at, stopped_reason) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+		f.GuildID, f.ChannelID, f.FeedID, f.Mode, f.Include, f.Exclude, f.CreatedBy, ms(f.CreatedAt),
+		ms(f.StoppedAt), f.StoppedReason)
+	if isUnique(err) {
+		err = newsbot.ErrExists
+	}
+	if err == nil {
+		f.ID, err = res.LastInsertId()
+	}
+	if err != nil {
+		return f, fmt.Errorf("store: channel %s follow feed %d: %w", f.ChannelID, f.FeedID, explain(err))
+	}
+	return f, nil
+}
+
+// GuildFollows returns the follows of one guild, by channel and feed.
+func (db *DB) GuildFollows(ctx context.Context, guildID string) ([]newsbot.Follow, error) {
+	return db.queryFollows(ctx, "guild "+guildID+" follows",
+		`SELECT `+followColumns+` FROM follows WHERE guild_id = ? ORDER BY channel_id, feed_id`, guildID)
+}
+
+// FeedFollows returns every follow of one feed, across guilds.
+func (db *DB) FeedFollows(ctx context.Context, feedID int64) ([]newsbot.Follow, error) {
+	return db.queryFollows(ctx, fmt.Sprintf("feed %d follows", feedID),
+		`SELECT `+followColumns+` FROM follows WHERE feed_id = ? ORDER BY id`, feedID)
+}
+
+func (db *DB) queryFollows(ctx context.Context, what, query string, args ...any) ([]newsbot.Follow, error) {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []newsbot.Follow
+	for rows.Next() {
+		f, err := scanFollow(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// RemoveFollow deletes a follow of guildID; another guild's follow is
+// newsbot.ErrNotFound.
+func (db *DB) RemoveFollow(ctx context.Context, guildID string, id int64) error {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM follows WHERE id = ? AND guild_id = ?`, id, guildID)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("store: remove follow %d: %w", id, explain(err))
+	}
+	return nil
+}
+
+// StopFollow records that delivery to the follow's channel is impossible,
+// and why; an empty reason resumes it.
+func (db *DB) StopFollow(ctx context.Context, id int64, reason string, at time.Time) error {
+	if reason == "" {
+		at = time.Time{}
+	}
+	res, err := db.db.ExecContext(ctx, `UPDATE follows SET stopped_at = ?, stopped_reason = ? WHERE id = ?`, ms(at), reason, id)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("store: stop follow %d: %w", id, explain(err))
+	}
+	return nil
+}

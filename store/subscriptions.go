@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"newsbot"
+)
+
+const subscriptionColumns = `id, guild_id, user_id, topic, cadence, time_of_day, timezone, next_run_at, paused_at, paused_reason, created_at`
+
+func scanSubscription(row interface{ Scan(...any) error }) (newsbot.Subscription, error) {
+	var s newsbot.Subscription
+	var next, paused, created int64
+	err := row.Scan(&s.ID, &s.GuildID, &s.UserID, &s.Topic, &s.Cadence, &s.Time, &s.Timezone, &next, &paused, &s.PausedReason, &created)
+	s.NextRunAt, s.PausedAt, s.CreatedAt = fromMS(next), fromMS(paused), fromMS(created)
+	return s, err
+}
+
+// AddSubscription stores a user's topic. The same topic twice is
+// newsbot.ErrExists; more than newsbot.MaxSubscriptionsPerUser topics in a
+// guild is newsbot.ErrInvalid.
+func (db *DB) AddSubscription(ctx context.Context, s newsbot.Subscription) (newsbot.Subscription, error) {
+	if err := s.Validate(); err != nil {
+		return s, fmt.Errorf("store: subscribe: %w", err)
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = db.Now()
+	}
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM subscriptions WHERE guild_id = ? AND user_id = ?`,
+			s.GuildID, s.UserID).Scan(&n); err != nil {
+			return err
+		}
+		if n >= newsbot.MaxSubscriptionsPerUser {
+			return fmt.Errorf("at most %d topics per user: %w", newsbot.MaxSubscriptionsPerUser, newsbot.ErrInvalid)
+		}
+		var err error
+		s, err = scanSubscription(tx.QueryRowContext(ctx, `INSERT INTO subscriptions (guild_id, user_id, topic, cadence,
+			time_of_day, timezone, next_run_at, paused_at, paused_reason, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+			RETURNING `+subscriptionColumns, s.GuildID, s.UserID, s.Topic, s.Cadence, s.Time, s.Timezone,
+			ms(s.NextRunAt), ms(s.PausedAt), s.PausedReason, ms(s.CreatedAt)))
+		if isUnique(err) {
+			return newsbot.ErrExists
+		}
+		return err
+	})
+	if err != nil {
+		return s, fmt.Errorf("store: subscribe user %s to %q: %w", s.UserID, s.Topic, explain(err))
+	}
+	return s, nil
+}
+
+// UserSubscriptions returns a user's topics in one guild, oldest first.
+func (db *DB) UserSubscriptions(ctx context.Context, guildID, userID string) ([]newsbot.Subscription, error) {
+	return db.querySubscriptions(ctx, "subscriptions of user "+userID,
+		`SELECT `+subscriptionColumns+` FROM subscriptions WHERE guild_id = ? AND user_id = ? ORDER BY id`, guildID, userID)
+}
+
+// AllSubscriptions returns every subscription, for building the matcher.
+func (db *DB) AllSubscriptions(ctx context.Context) ([]newsbot.Subscription, error) {
+	return db.querySubscriptions(ctx, "all subscriptions", `SELECT `+subscriptionColumns+` FROM subscriptions ORDER BY id`)
+}
+
+func (db *DB) querySubscriptions(ctx context.Context, what, query string, args ...any) ([]newsbot.Subscription, error) {
+	rows, err := db.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []newsbot.Subscription
+	for rows.Next() {
+		s, err := scanSubscription(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: %s: %w", what, err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return out, nil
+}
+
+// RemoveSubscription deletes a user's topic in a guild.
+func (db *DB) RemoveSubscription(ctx context.Context, guildID, userID, topic string) error {
+	res, err := db.db.ExecContext(ctx, `DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND topic = ?`,
+		guildID, userID, topic)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("store: unsubscribe user %s from %q: %w", userID, topic, explain(err))
+	}
+	return nil
+}
+
+// PauseSubscriptions pauses (or, with an empty reason, resumes) every
+// subscription of a user, in every guild: DMs reach a user, not a guild.
+func (db *DB) PauseSubscriptions(ctx context.Context, userID, reason string, at time.Time) error {
+	if reason == "" {
+		at = time.Time{}
+	}
+	if _, err := db.db.ExecContext(ctx, `UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE user_id = ?`,
+		ms(at), reason, userID); err != nil {
+		return fmt.Errorf("store: pause subscriptions of user %s: %w", userID, explain(err))
+	}
+	return nil
+}
