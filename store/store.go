@@ -68,10 +68,10 @@ func OpenOptions(ctx context.Context, path string, opts Options) (*DB, error) {
 	}
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds())) // wait for a writer's lock instead of failing at once
-	q.Add("_pragma", "journal_mode(WAL)")                                                 // readers never block the writer, nor it them
-	q.Add("_pragma", "synchronous(NORMAL)")                                               // with WAL: never corrupt, and a process crash loses nothing; only power loss may drop the last commits
-	q.Add("_pragma", "foreign_keys(1)")                                                   // removing a feed removes its follows and articles
-	q.Add("_txlock", "immediate")                                                         // write transactions take the lock up front, so two never deadlock upgrading
+	q.Add("_pragma", "journal_mode(WAL)")                                              // readers never block the writer, nor it them
+	q.Add("_pragma", "synchronous(NORMAL)")                                            // with WAL: never corrupt, and a process crash loses nothing; only power loss may drop the last commits
+	q.Add("_pragma", "foreign_keys(1)")                                                // removing a feed removes its follows and articles
+	q.Add("_txlock", "immediate")                                                      // write transactions take the lock up front, so two never deadlock upgrading
 	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
