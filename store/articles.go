@@ -198,61 +198,21 @@ func (db *DB) RecentPrints(ctx context.Context, since time.Time) ([]StoryPrint, 
 	return out, nil
 }
 
-// Query is a structured full-text search. Words and phrases must all
-// match; Not must not. The store quotes every term, so no input can reach
-// FTS5's query syntax.
-type Query struct {
-	Words   []string
-	Phrases []string
-	Not     []string
-	// GuildID limits results to feeds followed in that guild; empty
-	// searches every feed.
-	GuildID string
-	// FeedIDs limits results to these feeds (the source: filter).
-	FeedIDs []int64
-	// Since drops articles published before it.
-	Since time.Time
-	// Now anchors the recency boost; zero means the store's clock.
-	Now           time.Time
-	Limit, Offset int
-}
-
-// Hit is one search result.
-type Hit struct {
-	Article   newsbot.Article
-	FeedTitle string
-	// Snippet is a short extract of the text around the match, matched
-	// terms between SnippetOpen and SnippetClose.
-	Snippet string
-	// Score is higher for better matches.
-	Score float64
-}
-
-// Snippet markers: control characters that feed text never holds, so a
-// renderer can escape the snippet and then highlight.
-const (
-	SnippetOpen  = "\x02"
-	SnippetClose = "\x03"
-)
-
 // recencyHalfLife is the age at which an article's relevance counts half.
 const recencyHalfLife = 14 * 24 * time.Hour
 
 // Search ranks articles by BM25 (a title match weighs four times a text
 // match), scaled down with age, and returns a page of hits.
-func (db *DB) Search(ctx context.Context, q Query) ([]Hit, error) {
-	match, err := q.match()
+func (db *DB) Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error) {
+	match, err := ftsMatch(q)
 	if err != nil {
 		return nil, fmt.Errorf("store: search: %w", err)
 	}
 	if q.Limit <= 0 {
 		q.Limit = 5
 	}
-	if q.Now.IsZero() {
-		q.Now = db.Now()
-	}
 	var where strings.Builder
-	args := []any{SnippetOpen, SnippetClose, ms(q.Now), float64(recencyHalfLife.Milliseconds()), match}
+	args := []any{newsbot.SnippetOpen, newsbot.SnippetClose, ms(db.Now()), float64(recencyHalfLife.Milliseconds()), match}
 	if q.GuildID != "" {
 		// The unary + keeps SQLite from probing the list per match.
 		where.WriteString(` AND +a.feed_id IN (SELECT feed_id FROM follows WHERE guild_id = ?)`)
@@ -282,9 +242,9 @@ func (db *DB) Search(ctx context.Context, q Query) ([]Hit, error) {
 		return nil, fmt.Errorf("store: search %q: %w", match, err)
 	}
 	defer rows.Close()
-	var hits []Hit
+	var hits []newsbot.SearchHit
 	for rows.Next() {
-		var h Hit
+		var h newsbot.SearchHit
 		h.Article, err = scanArticle(rows, &h.FeedTitle, &h.Snippet, &h.Score)
 		if err != nil {
 			return nil, fmt.Errorf("store: search %q: %w", match, err)
@@ -297,9 +257,9 @@ func (db *DB) Search(ctx context.Context, q Query) ([]Hit, error) {
 	return hits, nil
 }
 
-// match builds the FTS5 expression: every term a quoted string, so
+// ftsMatch builds the FTS5 expression: every term a quoted string, so
 // operators and column filters in user input are only text.
-func (q Query) match() (string, error) {
+func ftsMatch(q newsbot.Query) (string, error) {
 	var pos []string
 	for _, w := range append(append([]string(nil), q.Words...), q.Phrases...) {
 		if t := ftsString(w); t != "" {

@@ -40,7 +40,7 @@ type Store interface {
 	StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error)
 	Story(ctx context.Context, id int64) (newsbot.Story, error)
 	RecentPrints(ctx context.Context, since time.Time) ([]store.StoryPrint, error)
-	Search(ctx context.Context, q store.Query) ([]store.Hit, error)
+	Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error)
 
 	PutDigest(ctx context.Context, d newsbot.Digest) (newsbot.Digest, error)
 	ChannelDigest(ctx context.Context, guildID, channelID string) (newsbot.Digest, error)
@@ -383,7 +383,7 @@ func testDeleteCascade(t *testing.T, open Open) {
 	}
 	_, err := s.Article(ctx, a.ID)
 	wantErr(t, "Article after DeleteFeed", err, newsbot.ErrNotFound)
-	if hits := must(s.Search(ctx, store.Query{Words: []string{"zebra"}}))(t); len(hits) != 0 {
+	if hits := must(s.Search(ctx, newsbot.Query{Words: []string{"zebra"}}))(t); len(hits) != 0 {
 		t.Errorf("Search after DeleteFeed = %d hits, want 0: the index must follow deletes", len(hits))
 	}
 }
@@ -410,7 +410,7 @@ func testSearch(t *testing.T, open Open) {
 		article("other-guild", "Prisoner exchange in another guild's feed", "text", T0),
 	}))(t)
 
-	search := func(q store.Query) []string {
+	search := func(q newsbot.Query) []string {
 		t.Helper()
 		hits, err := s.Search(ctx, q)
 		if err != nil {
@@ -425,23 +425,23 @@ func testSearch(t *testing.T, open Open) {
 
 	tests := []struct {
 		name string
-		q    store.Query
+		q    newsbot.Query
 		want []string
 	}{
-		{"title outranks body, a match months old sinks below recent ones", store.Query{Words: []string{"prisoner", "exchange"}, GuildID: "G1"},
+		{"title outranks body, a match months old sinks below recent ones", newsbot.Query{Words: []string{"prisoner", "exchange"}, GuildID: "G1"},
 			[]string{"title-hit", "body-hit", "football", "old-title-hit"}},
-		{"guild sees only its feeds", store.Query{Words: []string{"guild"}, GuildID: "G1"}, nil},
-		{"other guild", store.Query{Words: []string{"prisoner"}, GuildID: "G2"}, []string{"other-guild"}},
-		{"no guild searches all", store.Query{Words: []string{"another"}}, []string{"other-guild"}},
-		{"exclusion", store.Query{Words: []string{"prisoner"}, Not: []string{"football", "arsenal"}, GuildID: "G1"},
+		{"guild sees only its feeds", newsbot.Query{Words: []string{"guild"}, GuildID: "G1"}, nil},
+		{"other guild", newsbot.Query{Words: []string{"prisoner"}, GuildID: "G2"}, []string{"other-guild"}},
+		{"no guild searches all", newsbot.Query{Words: []string{"another"}}, []string{"other-guild"}},
+		{"exclusion", newsbot.Query{Words: []string{"prisoner"}, Not: []string{"football", "arsenal"}, GuildID: "G1"},
 			[]string{"title-hit", "body-hit", "old-title-hit"}},
-		{"phrase", store.Query{Phrases: []string{"exchange between"}, GuildID: "G1"}, []string{"title-hit"}},
-		{"since", store.Query{Words: []string{"prisoner"}, Since: T0.Add(-36 * time.Hour), GuildID: "G1"},
+		{"phrase", newsbot.Query{Phrases: []string{"exchange between"}, GuildID: "G1"}, []string{"title-hit"}},
+		{"since", newsbot.Query{Words: []string{"prisoner"}, Since: T0.Add(-36 * time.Hour), GuildID: "G1"},
 			[]string{"title-hit", "body-hit"}},
-		{"source filter", store.Query{Words: []string{"prisoner"}, FeedIDs: []int64{other.ID}}, []string{"other-guild"}},
-		{"stemming", store.Query{Words: []string{"exchanges"}, GuildID: "G1", Limit: 1}, []string{"title-hit"}},
-		{"paging", store.Query{Words: []string{"prisoner"}, GuildID: "G1", Limit: 2, Offset: 2}, []string{"football", "old-title-hit"}},
-		{"FTS syntax in input is only text", store.Query{Words: []string{`title:prisoner OR *`, `"NEAR(`}, GuildID: "G1"}, nil},
+		{"source filter", newsbot.Query{Words: []string{"prisoner"}, FeedIDs: []int64{other.ID}}, []string{"other-guild"}},
+		{"stemming", newsbot.Query{Words: []string{"exchanges"}, GuildID: "G1", Limit: 1}, []string{"title-hit"}},
+		{"paging", newsbot.Query{Words: []string{"prisoner"}, GuildID: "G1", Limit: 2, Offset: 2}, []string{"football", "old-title-hit"}},
+		{"FTS syntax in input is only text", newsbot.Query{Words: []string{`title:prisoner OR *`, `"NEAR(`}, GuildID: "G1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -451,8 +451,8 @@ func testSearch(t *testing.T, open Open) {
 		})
 	}
 
-	hits := must(s.Search(ctx, store.Query{Words: []string{"ceasefire"}, GuildID: "G1"}))(t)
-	if len(hits) == 0 || !strings.Contains(hits[0].Snippet, store.SnippetOpen+"ceasefire"+store.SnippetClose) || hits[0].FeedTitle != nhk.Title {
+	hits := must(s.Search(ctx, newsbot.Query{Words: []string{"ceasefire"}, GuildID: "G1"}))(t)
+	if len(hits) == 0 || !strings.Contains(hits[0].Snippet, newsbot.SnippetOpen+"ceasefire"+newsbot.SnippetClose) || hits[0].FeedTitle != nhk.Title {
 		t.Errorf("Search(ceasefire) first hit = %+v, want the match marked in its snippet and the feed title", hits)
 	}
 	for i := 1; i < len(hits); i++ {
@@ -460,7 +460,7 @@ func testSearch(t *testing.T, open Open) {
 			t.Errorf("scores not descending: %v then %v", hits[i-1].Score, hits[i].Score)
 		}
 	}
-	for _, q := range []store.Query{{}, {Words: []string{"  "}, Not: []string{"x"}}, {Words: []string{"-", "***"}}} {
+	for _, q := range []newsbot.Query{{}, {Words: []string{"  "}, Not: []string{"x"}}, {Words: []string{"-", "***"}}} {
 		_, err := s.Search(ctx, q)
 		wantErr(t, fmt.Sprintf("Search(%+v)", q), err, newsbot.ErrInvalid)
 	}
