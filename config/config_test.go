@@ -225,3 +225,31 @@ func TestKeysDocumentEveryField(t *testing.T) {
 		}
 	}
 }
+
+// The README's table and the example file must name every key.
+func TestDocsNameEveryKey(t *testing.T) {
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range Keys() {
+		if !strings.Contains(string(readme), "`"+k.Env+"`") {
+			t.Errorf("README.md does not document %s (%s)", k.Name, k.Env)
+		}
+	}
+	example := filepath.Join("..", "newsbot.example.yaml")
+	c, err := Load(example, noEnv)
+	if err != nil {
+		t.Fatalf("the example configuration does not load: %v", err)
+	}
+	if got, want := c.String(), Default().String(); got != want {
+		t.Errorf("the example configuration differs from the defaults:\n%s\nwant\n%s", got, want)
+	}
+	body, _ := os.ReadFile(example)
+	for _, k := range Keys() {
+		name := k.Name[strings.IndexByte(k.Name, '.')+1:]
+		if !strings.Contains(string(body), "  "+name+":") {
+			t.Errorf("newsbot.example.yaml does not show %s", k.Name)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -165,37 +166,63 @@ func (db *DB) Story(ctx context.Context, id int64) (newsbot.Story, error) {
 	return s, nil
 }
 
-// StoryPrint is one article's fingerprint, for rebuilding the in-memory
-// story grouping index at start.
-type StoryPrint struct {
-	StoryID     int64
-	Fingerprint uint64
-	FetchedAt   time.Time
-}
-
-// RecentPrints returns the fingerprints of articles first stored at or
-// after since, oldest first.
-func (db *DB) RecentPrints(ctx context.Context, since time.Time) ([]StoryPrint, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT story_id, fingerprint, fetched_at FROM articles
+// RecentFingerprints returns the articles first stored at or after since,
+// oldest first, for rebuilding the in-memory story grouping index at
+// start. Only ID, FeedID, StoryID, Fingerprint and FetchedAt are filled.
+func (db *DB) RecentFingerprints(ctx context.Context, since time.Time) ([]newsbot.Article, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, feed_id, story_id, fingerprint, fetched_at FROM articles
 		WHERE fetched_at >= ? AND story_id IS NOT NULL ORDER BY fetched_at, id`, ms(since))
 	if err != nil {
 		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
 	}
 	defer rows.Close()
-	var out []StoryPrint
+	var out []newsbot.Article
 	for rows.Next() {
-		var p StoryPrint
+		var a newsbot.Article
 		var fp, at int64
-		if err := rows.Scan(&p.StoryID, &fp, &at); err != nil {
+		if err := rows.Scan(&a.ID, &a.FeedID, &a.StoryID, &fp, &at); err != nil {
 			return nil, fmt.Errorf("store: recent fingerprints: %w", err)
 		}
-		p.Fingerprint, p.FetchedAt = uint64(fp), fromMS(at)
-		out = append(out, p)
+		a.Fingerprint, a.FetchedAt = uint64(fp), fromMS(at)
+		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
 	}
 	return out, nil
+}
+
+// KnownKeys reports which of keys a feed has stored already, so the poller
+// extracts and summarizes only what is new.
+func (db *DB) KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error) {
+	known := make(map[string]bool)
+	// SQLite allows 32766 parameters; feeds carry far fewer items, but
+	// chunk anyway so a huge feed cannot fail here.
+	for chunk := range slices.Chunk(keys, 500) {
+		args := make([]any, 0, len(chunk)+1)
+		args = append(args, feedID)
+		for _, k := range chunk {
+			args = append(args, k)
+		}
+		rows, err := db.db.QueryContext(ctx, `SELECT dedupe_key FROM articles WHERE feed_id = ? AND dedupe_key IN (`+
+			placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: known keys of feed %d: %w", feedID, err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: known keys of feed %d: %w", feedID, err)
+			}
+			known[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: known keys of feed %d: %w", feedID, err)
+		}
+	}
+	return known, nil
 }
 
 // recencyHalfLife is the age at which an article's relevance counts half.

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"newsbot"
-	"newsbot/store"
 )
 
 // Store is the whole contract. Consumers declare the few methods they
@@ -39,7 +38,8 @@ type Store interface {
 	ArticlesByURL(ctx context.Context, url string) ([]newsbot.Article, error)
 	StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error)
 	Story(ctx context.Context, id int64) (newsbot.Story, error)
-	RecentPrints(ctx context.Context, since time.Time) ([]store.StoryPrint, error)
+	RecentFingerprints(ctx context.Context, since time.Time) ([]newsbot.Article, error)
+	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
 	Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error)
 
 	PutDigest(ctx context.Context, d newsbot.Digest) (newsbot.Digest, error)
@@ -327,6 +327,14 @@ func testArticles(t *testing.T, open Open) {
 		t.Errorf("ArticlesByURL = %d articles, want one per feed, oldest first", len(byURL))
 	}
 
+	known := must(s.KnownKeys(ctx, feed.ID, []string{"guid:1", "guid:3", "guid:new"}))(t)
+	if len(known) != 2 || !known["guid:1"] || !known["guid:3"] {
+		t.Errorf("KnownKeys = %v, want guid:1 and guid:3", known)
+	}
+	if known := must(s.KnownKeys(ctx, 9999, []string{"guid:1"}))(t); len(known) != 0 {
+		t.Errorf("KnownKeys(other feed) = %v, want none", known)
+	}
+
 	_, err := s.SaveArticles(ctx, feed.ID, []newsbot.Article{{Title: "no key"}})
 	wantErr(t, "SaveArticles(no dedupe key)", err, newsbot.ErrInvalid)
 	_, err = s.Article(ctx, 9999)
@@ -361,9 +369,9 @@ func testStories(t *testing.T, open Open) {
 	if got := keys(must(s.StoryArticles(ctx, a.StoryID))(t)); !slices.Equal(got, []string{"nhk-1", "r-1"}) {
 		t.Errorf("StoryArticles = %v, want [nhk-1 r-1]", got)
 	}
-	prints := must(s.RecentPrints(ctx, T0.Add(30*time.Minute)))(t)
-	if len(prints) != 1 || prints[0].StoryID != a.StoryID || !prints[0].FetchedAt.Equal(T0.Add(time.Hour)) {
-		t.Errorf("RecentPrints(since 30m) = %+v, want only the later article", prints)
+	prints := must(s.RecentFingerprints(ctx, T0.Add(30*time.Minute)))(t)
+	if len(prints) != 1 || prints[0].ID != b.ID || prints[0].StoryID != a.StoryID || !prints[0].FetchedAt.Equal(T0.Add(time.Hour)) {
+		t.Errorf("RecentFingerprints(since 30m) = %+v, want only the later article", prints)
 	}
 	_, err := s.Story(ctx, 9999)
 	wantErr(t, "Story(unknown)", err, newsbot.ErrNotFound)
