@@ -28,6 +28,23 @@ var (
 	ErrSchemaTooNew = errors.New("database schema is newer than this newsbot")
 )
 
+// Invalid marks err as caused by the user's input (a URL that cannot be
+// fetched, a page that is not a feed) and so safe to show them, keeping
+// its message: errors.Is(Invalid(err), ErrInvalid) holds. Errors that
+// wrap ErrInvalid, ErrNotFound, ErrExists or ErrForbidden carry messages
+// meant for users; any other error is internal.
+func Invalid(err error) error {
+	if err == nil {
+		return nil
+	}
+	return invalidError{err}
+}
+
+type invalidError struct{ error }
+
+func (e invalidError) Is(target error) bool { return target == ErrInvalid }
+func (e invalidError) Unwrap() error        { return e.error }
+
 // invalid returns an error wrapping ErrInvalid that names the field.
 func invalid(field, format string, args ...any) error {
 	return fmt.Errorf("%s: %s: %w", field, fmt.Sprintf(format, args...), ErrInvalid)

@@ -39,3 +39,14 @@ func TestValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestInvalidKeepsMessageAndCause(t *testing.T) {
+	cause := errors.New("refused: 10.0.0.1 is a private address")
+	err := Invalid(cause)
+	if !errors.Is(err, ErrInvalid) || !errors.Is(err, cause) || err.Error() != cause.Error() {
+		t.Errorf("Invalid(%v) = %v: want ErrInvalid, the cause, and the same message", cause, err)
+	}
+	if Invalid(nil) != nil {
+		t.Error("Invalid(nil) != nil")
+	}
+}
