@@ -30,6 +30,9 @@ type Config struct {
 	Summary  Summary  `yaml:"summary"`
 	Log      Log      `yaml:"log"`
 	HTTP     HTTP     `yaml:"http"`
+
+	// set records the keys given by the file or the environment.
+	set map[string]bool
 }
 
 // Discord configures the connection to Discord.
@@ -131,6 +134,9 @@ func (c *Config) fields() []field {
 	root := reflect.ValueOf(c).Elem()
 	for i := range root.NumField() {
 		sf := root.Type().Field(i)
+		if !sf.IsExported() {
+			continue
+		}
 		section := sf.Tag.Get("yaml")
 		sv := root.Field(i)
 		for j := range sv.NumField() {
@@ -186,6 +192,7 @@ func (c *Config) apply(data []byte) error {
 			if err == nil {
 				err = set(f, s)
 			}
+			c.mark(key)
 			if err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", key, err))
 			}
@@ -208,6 +215,7 @@ func (c *Config) applyEnv(getenv func(string) string) error {
 		if err := set(f, v); err != nil {
 			errs = append(errs, fmt.Errorf("config: %s (from %s): %w", f.key, f.env, err))
 		}
+		c.mark(f.key)
 	}
 	return errors.Join(errs...)
 }
@@ -238,6 +246,17 @@ func describe(v any) string {
 }
 
 var durationType = reflect.TypeFor[time.Duration]()
+
+// IsSet reports whether key ("feeds.poll_interval") was given by the file
+// or the environment rather than left at its default.
+func (c *Config) IsSet(key string) bool { return c.set[key] }
+
+func (c *Config) mark(key string) {
+	if c.set == nil {
+		c.set = map[string]bool{}
+	}
+	c.set[key] = true
+}
 
 // set parses s into the field according to its Go type.
 func set(f field, s string) error {

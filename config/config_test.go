@@ -88,6 +88,11 @@ log:
 	if c.Database.Path != "/tmp/x.db" || c.Summary.Sentences != 4 || c.Log.Format != "json" || !c.Feeds.AllowPrivateNetworks || c.Feeds.MaxBodyBytes != 2048 {
 		t.Errorf("file values not applied: %+v", c)
 	}
+	for key, want := range map[string]bool{"feeds.poll_interval": true, "database.path": true, "log.level": true, "discord.token": true, "http.listen": false, "summary.sentences": true, "feeds.user_agent": false} {
+		if c.IsSet(key) != want {
+			t.Errorf("IsSet(%s) = %v, want %v", key, c.IsSet(key), want)
+		}
+	}
 	if c.Log.Level != "debug" || c.Discord.APIURL != "http://127.0.0.1:8080" || c.Discord.GuildID != "123456789012345678" {
 		t.Errorf("env values not applied: %+v", c.Discord)
 	}

@@ -166,28 +166,29 @@ func (db *DB) Story(ctx context.Context, id int64) (newsbot.Story, error) {
 	return s, nil
 }
 
-// RecentFingerprints returns the articles first stored at or after since,
+// RecentArticles returns the articles first stored at or after since,
 // oldest first, for rebuilding the in-memory story grouping index at
-// start. Only ID, FeedID, StoryID, Fingerprint and FetchedAt are filled.
-func (db *DB) RecentFingerprints(ctx context.Context, since time.Time) ([]newsbot.Article, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, feed_id, story_id, fingerprint, fetched_at FROM articles
-		WHERE fetched_at >= ? AND story_id IS NOT NULL ORDER BY fetched_at, id`, ms(since))
+// start. Only ID, FeedID, StoryID, Title, Fingerprint, FetchedAt and the
+// first leadChars characters of Text are filled.
+func (db *DB) RecentArticles(ctx context.Context, since time.Time, leadChars int) ([]newsbot.Article, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, feed_id, story_id, title, substr(text, 1, ?), fingerprint, fetched_at
+		FROM articles WHERE fetched_at >= ? AND story_id IS NOT NULL ORDER BY fetched_at, id`, leadChars, ms(since))
 	if err != nil {
-		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+		return nil, fmt.Errorf("store: recent articles: %w", err)
 	}
 	defer rows.Close()
 	var out []newsbot.Article
 	for rows.Next() {
 		var a newsbot.Article
 		var fp, at int64
-		if err := rows.Scan(&a.ID, &a.FeedID, &a.StoryID, &fp, &at); err != nil {
-			return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+		if err := rows.Scan(&a.ID, &a.FeedID, &a.StoryID, &a.Title, &a.Text, &fp, &at); err != nil {
+			return nil, fmt.Errorf("store: recent articles: %w", err)
 		}
 		a.Fingerprint, a.FetchedAt = uint64(fp), fromMS(at)
 		out = append(out, a)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: recent fingerprints: %w", err)
+		return nil, fmt.Errorf("store: recent articles: %w", err)
 	}
 	return out, nil
 }

@@ -38,7 +38,7 @@ type Store interface {
 	ArticlesByURL(ctx context.Context, url string) ([]newsbot.Article, error)
 	StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error)
 	Story(ctx context.Context, id int64) (newsbot.Story, error)
-	RecentFingerprints(ctx context.Context, since time.Time) ([]newsbot.Article, error)
+	RecentArticles(ctx context.Context, since time.Time, leadChars int) ([]newsbot.Article, error)
 	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
 	Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error)
 
@@ -369,9 +369,10 @@ func testStories(t *testing.T, open Open) {
 	if got := keys(must(s.StoryArticles(ctx, a.StoryID))(t)); !slices.Equal(got, []string{"nhk-1", "r-1"}) {
 		t.Errorf("StoryArticles = %v, want [nhk-1 r-1]", got)
 	}
-	prints := must(s.RecentFingerprints(ctx, T0.Add(30*time.Minute)))(t)
-	if len(prints) != 1 || prints[0].ID != b.ID || prints[0].StoryID != a.StoryID || !prints[0].FetchedAt.Equal(T0.Add(time.Hour)) {
-		t.Errorf("RecentFingerprints(since 30m) = %+v, want only the later article", prints)
+	recent := must(s.RecentArticles(ctx, T0.Add(30*time.Minute), 3))(t)
+	if len(recent) != 1 || recent[0].ID != b.ID || recent[0].StoryID != a.StoryID || recent[0].Title != joined.Title ||
+		recent[0].Text != "tex" || !recent[0].FetchedAt.Equal(T0.Add(time.Hour)) {
+		t.Errorf("RecentArticles(since 30m, 3 chars) = %+v, want only the later article, its text cut to 3", recent)
 	}
 	_, err := s.Story(ctx, 9999)
 	wantErr(t, "Story(unknown)", err, newsbot.ErrNotFound)

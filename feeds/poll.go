@@ -1,0 +1,395 @@
+package feeds
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"time"
+
+	"newsbot"
+)
+
+// Store is what the poller needs from persistence.
+type Store interface {
+	EnsureFeed(ctx context.Context, f newsbot.Feed) (newsbot.Feed, bool, error)
+	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
+	UpdateFeed(ctx context.Context, f newsbot.Feed) error
+	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
+	SaveArticles(ctx context.Context, feedID int64, articles []newsbot.Article) ([]newsbot.Article, error)
+	RecentArticles(ctx context.Context, since time.Time, leadChars int) ([]newsbot.Article, error)
+}
+
+// Polling policy.
+const (
+	// MaxInterval caps every interval: a feed is read at least daily.
+	MaxInterval = 24 * time.Hour
+	// maxBackoff caps the wait after failures.
+	maxBackoff = 12 * time.Hour
+	// DisableAfter is how long a feed may fail before polling stops.
+	DisableAfter = 7 * 24 * time.Hour
+	// defaultLease must outlast one feed's poll (fetch, full-text pages,
+	// save); a poller that crashed gives the feed back when it runs out.
+	defaultLease = 10 * time.Minute
+	// jitter spreads feeds added together over ±10 % of their interval.
+	jitter = 0.10
+)
+
+// Poller fetches due feeds, parses them, stores what is new with its
+// summary and story, and schedules the next check. Its fields are set
+// before the first call and not changed after.
+type Poller struct {
+	Store   Store
+	Fetcher *Fetcher
+	// Summarize turns an article into its key sentences.
+	Summarize func(title, text string) []string
+	// Now is the clock; default time.Now.
+	Now func() time.Time
+	// Log receives one line per failure; default discards.
+	Log *slog.Logger
+	// Interval is the default time between two polls of a feed; a feed's
+	// TTL, Cache-Control and publishing rate may raise it. Default 10m.
+	Interval time.Duration
+	// Workers is how many feeds are polled at once; default 32.
+	Workers int
+	// FullTextPerPoll caps the article pages fetched for teaser items in
+	// one poll of one feed; default 10, negative for none.
+	FullTextPerPoll int
+	// Lease is how long a claimed feed stays reserved; default 10m.
+	Lease time.Duration
+
+	once    sync.Once
+	loadErr error
+	// mu serializes story matching with saving, so two workers never
+	// start two stories for one event.
+	mu      sync.Mutex
+	stories *StoryIndex
+}
+
+// Result is what one poll of one feed did.
+type Result struct {
+	// Feed is the feed as saved after the poll: health, validators and
+	// next check updated.
+	Feed newsbot.Feed
+	// New holds the articles stored by this poll.
+	New []newsbot.Article
+	// Items is how many items the feed carried; 0 on a 304.
+	Items       int
+	NotModified bool
+	// Err is why the poll failed; nil on success.
+	Err error
+	// Time spent per stage, for the benchmark and slow-feed logs.
+	Fetch, Parse, Extract, Summarize, Save time.Duration
+}
+
+func (p *Poller) now() time.Time {
+	if p.Now != nil {
+		return p.Now()
+	}
+	return time.Now()
+}
+
+func (p *Poller) log() *slog.Logger {
+	if p.Log != nil {
+		return p.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (p *Poller) interval() time.Duration { return cmp.Or(p.Interval, 10*time.Minute) }
+
+// leadChars is how much of an article's text is read back at start to
+// sign it again: more than the lead that Sign reads.
+const leadChars = 2000
+
+// loadStories rebuilds the story index from the last StoryWindow of
+// articles, once.
+func (p *Poller) loadStories(ctx context.Context) error {
+	p.once.Do(func() {
+		p.stories = NewStoryIndex()
+		recent, err := p.Store.RecentArticles(ctx, p.now().Add(-StoryWindow), leadChars)
+		if err != nil {
+			p.loadErr = fmt.Errorf("load recent stories: %w", err)
+			return
+		}
+		for _, a := range recent {
+			p.stories.Add(a.StoryID, Sign(a.Title, a.Text), a.FetchedAt)
+		}
+	})
+	return p.loadErr
+}
+
+// PollDue claims the feeds that are due and polls them, Workers at a
+// time, until none is due; report (if not nil) is called once per feed,
+// from one goroutine at a time.
+func (p *Poller) PollDue(ctx context.Context, report func(Result)) error {
+	workers := cmp.Or(p.Workers, 32)
+	for {
+		feeds, err := p.Store.ClaimDueFeeds(ctx, p.now(), cmp.Or(p.Lease, defaultLease), 4*workers)
+		if err != nil {
+			return err
+		}
+		if len(feeds) == 0 {
+			return nil
+		}
+		if err := p.PollFeeds(ctx, feeds, report); err != nil {
+			return err
+		}
+	}
+}
+
+// PollFeeds polls the given feeds, Workers at a time, whether due or not.
+func (p *Poller) PollFeeds(ctx context.Context, feeds []newsbot.Feed, report func(Result)) error {
+	if err := p.loadStories(ctx); err != nil {
+		return err
+	}
+	jobs := make(chan newsbot.Feed)
+	var reportMu sync.Mutex
+	var wg sync.WaitGroup
+	for range min(cmp.Or(p.Workers, 32), len(feeds)) {
+		wg.Go(func() {
+			for f := range jobs {
+				r := p.PollFeed(ctx, f)
+				if report != nil {
+					reportMu.Lock()
+					report(r)
+					reportMu.Unlock()
+				}
+			}
+		})
+	}
+	for _, f := range feeds {
+		select {
+		case jobs <- f:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return ctx.Err()
+}
+
+// PollFeed polls one feed and saves the outcome on it: new articles, or
+// the error with a back-off. The returned Result says what happened; an
+// error saving the outcome is in Result.Err too.
+func (p *Poller) PollFeed(ctx context.Context, f newsbot.Feed) Result {
+	r := Result{Feed: f}
+	if err := p.loadStories(ctx); err != nil {
+		r.Err = err
+		return r
+	}
+	now := p.now()
+	start := time.Now()
+	resp, err := p.Fetcher.Get(ctx, f.URL, Conditional{ETag: f.ETag, LastModified: f.LastModified})
+	r.Fetch = time.Since(start)
+	if err == nil && !resp.NotModified {
+		start = time.Now()
+		var parsed *Parsed
+		parsed, err = Parse(resp.Body, resp.ContentType, resp.URL, now)
+		r.Parse = time.Since(start)
+		if err != nil {
+			err = fmt.Errorf("parse %s: %w", f.URL, err)
+		} else {
+			err = p.ingest(ctx, &r, resp, parsed, now)
+		}
+	}
+	if ctx.Err() != nil && err != nil {
+		// Shutting down: leave the feed as it was; its lease runs out and
+		// the next start polls it again.
+		r.Err = err
+		return r
+	}
+	if err != nil {
+		p.fail(&r.Feed, err, now)
+		r.Err = err
+		p.log().Warn("poll feed", "feed_url", f.URL, "failures", r.Feed.Failures, "error", err)
+	} else {
+		r.NotModified = resp.NotModified
+		p.succeed(&r.Feed, resp, now)
+	}
+	if err := p.Store.UpdateFeed(ctx, r.Feed); err != nil {
+		r.Err = errors.Join(r.Err, err)
+	}
+	return r
+}
+
+// ingest stores the new items of a parsed feed. The feed's metadata in
+// r.Feed is refreshed from it.
+func (p *Poller) ingest(ctx context.Context, r *Result, resp *Response, parsed *Parsed, now time.Time) error {
+	r.Items = len(parsed.Items)
+	f := &r.Feed
+	f.Title = cmp.Or(parsed.Title, f.Title)
+	f.SiteURL = cmp.Or(parsed.SiteURL, f.SiteURL)
+	f.ImageURL = cmp.Or(parsed.ImageURL, f.ImageURL)
+	f.Interval = p.nextInterval(parsed, resp)
+
+	fresh, err := p.newItems(ctx, f.ID, parsed.Items)
+	if err != nil {
+		return err
+	}
+	// The first successful read of a feed is its backlog: stored and
+	// searchable, never posted.
+	backlog := f.LastSuccessAt.IsZero()
+	budget := cmp.Or(p.FullTextPerPoll, 10)
+	for i := range fresh {
+		a := &fresh[i]
+		a.FetchedAt = now
+		if a.PublishedAt.IsZero() {
+			a.PublishedAt = now
+		}
+		a.Backlog = backlog
+		if !backlog && budget > 0 && a.URL != "" && IsTeaser(a) {
+			budget--
+			t := time.Now()
+			p.fullText(ctx, a)
+			r.Extract += time.Since(t)
+		}
+		t := time.Now()
+		if p.Summarize != nil {
+			a.Summary = p.Summarize(a.Title, a.Text)
+		}
+		r.Summarize += time.Since(t)
+	}
+
+	start := time.Now()
+	r.New, err = p.save(ctx, f.ID, fresh, now)
+	r.Save = time.Since(start)
+	return err
+}
+
+// newItems returns the items the feed has not stored yet, first
+// occurrence of each key, in feed order.
+func (p *Poller) newItems(ctx context.Context, feedID int64, items []Item) ([]newsbot.Article, error) {
+	keys := make([]string, 0, len(items))
+	for _, it := range items {
+		keys = append(keys, it.DedupeKey)
+	}
+	known, err := p.Store.KnownKeys(ctx, feedID, keys)
+	if err != nil {
+		return nil, err
+	}
+	var fresh []newsbot.Article
+	for _, it := range items {
+		if known[it.DedupeKey] {
+			continue
+		}
+		known[it.DedupeKey] = true // a feed that lists an item twice
+		fresh = append(fresh, it.Article)
+	}
+	return fresh, nil
+}
+
+// fullText replaces a teaser by the article's main text from its page.
+// Failing that, the teaser stays: a missing page is no reason to lose the
+// item.
+func (p *Poller) fullText(ctx context.Context, a *newsbot.Article) {
+	x, err := FetchArticle(ctx, p.Fetcher, a.URL)
+	if err != nil {
+		p.log().Debug("full text", "article_url", a.URL, "error", err)
+		return
+	}
+	if len(x.Text) > len(a.Text) {
+		a.Text = x.Text
+	}
+	a.ImageURL = cmp.Or(a.ImageURL, x.ImageURL)
+}
+
+// save groups the new articles into stories and stores them.
+func (p *Poller) save(ctx context.Context, feedID int64, fresh []newsbot.Article, now time.Time) ([]newsbot.Article, error) {
+	if len(fresh) == 0 {
+		return nil, nil
+	}
+	sigs := make(map[string]Signature, len(fresh))
+	for i := range fresh {
+		sig := Sign(fresh[i].Title, fresh[i].Text)
+		fresh[i].Fingerprint = sig.Fingerprint()
+		sigs[fresh[i].DedupeKey] = sig
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i := range fresh {
+		if story, ok := p.stories.Match(sigs[fresh[i].DedupeKey], now); ok {
+			fresh[i].StoryID = story
+		}
+	}
+	saved, err := p.Store.SaveArticles(ctx, feedID, fresh)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range saved {
+		p.stories.Add(a.StoryID, sigs[a.DedupeKey], now)
+	}
+	return saved, nil
+}
+
+// succeed records a good fetch and schedules the next.
+func (p *Poller) succeed(f *newsbot.Feed, resp *Response, now time.Time) {
+	f.ETag, f.LastModified = resp.ETag, resp.LastModified
+	f.LastCheckedAt, f.LastSuccessAt = now, now
+	f.Failures, f.LastError, f.LastErrorAt = 0, "", time.Time{}
+	if f.Interval == 0 || resp.NotModified {
+		f.Interval = max(f.Interval, p.interval(), resp.MaxAge)
+	}
+	f.NextCheckAt = now.Add(withJitter(min(f.Interval, MaxInterval)))
+}
+
+// fail records a failed poll: the error, a back-off, and after
+// DisableAfter of nothing but failures, the feed disabled.
+func (p *Poller) fail(f *newsbot.Feed, err error, now time.Time) {
+	f.Failures++
+	f.LastCheckedAt = now
+	f.LastError, f.LastErrorAt = err.Error(), now
+	wait := withJitter(min(p.interval()<<min(f.Failures-1, 16), maxBackoff))
+	wait = max(wait, RetryAfter(err)) // a server's Retry-After is honoured even past the cap
+	f.NextCheckAt = now.Add(wait)
+	if lastGood := cmp.Or(f.LastSuccessAt, f.CreatedAt); !lastGood.IsZero() && now.Sub(lastGood) >= DisableAfter {
+		f.DisabledAt = now
+	}
+}
+
+// nextInterval is the time until the next poll after a good read: the
+// configured interval, raised by the feed's TTL and Cache-Control, and by
+// how rarely the feed publishes.
+func (p *Poller) nextInterval(parsed *Parsed, resp *Response) time.Duration {
+	d := max(p.interval(), parsed.TTL, resp.MaxAge)
+	// A feed whose newest items come days apart does not need reading
+	// every ten minutes: poll at a quarter of its usual gap, up to 4
+	// hours on that account.
+	if gap := publishingGap(parsed.Items); gap > 0 {
+		d = max(d, min(gap/4, 4*time.Hour))
+	}
+	return min(d, MaxInterval)
+}
+
+// publishingGap is the median time between the newest ten dated items;
+// 0 when fewer than three are dated.
+func publishingGap(items []Item) time.Duration {
+	var dates []time.Time
+	for _, it := range items {
+		if !it.PublishedAt.IsZero() {
+			dates = append(dates, it.PublishedAt)
+		}
+	}
+	if len(dates) < 3 {
+		return 0
+	}
+	slices.SortFunc(dates, func(a, b time.Time) int { return b.Compare(a) })
+	dates = dates[:min(len(dates), 10)]
+	gaps := make([]time.Duration, 0, len(dates)-1)
+	for i := 1; i < len(dates); i++ {
+		gaps = append(gaps, dates[i-1].Sub(dates[i]))
+	}
+	slices.Sort(gaps)
+	return gaps[len(gaps)/2]
+}
+
+func withJitter(d time.Duration) time.Duration {
+	return d + time.Duration((rand.Float64()*2-1)*jitter*float64(d))
+}
