@@ -31,7 +31,7 @@ func (db *DB) PutDigest(ctx context.Context, d newsbot.Digest) (newsbot.Digest, 
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = db.Now()
 	}
-	out, err := scanDigest(db.db.QueryRowContext(ctx, `INSERT INTO digests (guild_id, channel_id, cron, timezone,
+	out, err := scanDigest(db.write.QueryRowContext(ctx, `INSERT INTO digests (guild_id, channel_id, cron, timezone,
 		max_stories, next_run_at, last_run_at, created_by, created_at) VALUES (?,?,?,?,?,?,?,?,?)
 		ON CONFLICT (channel_id) DO UPDATE SET guild_id = excluded.guild_id, cron = excluded.cron,
 			timezone = excluded.timezone, max_stories = excluded.max_stories, next_run_at = excluded.next_run_at,
@@ -56,7 +56,7 @@ func (db *DB) ChannelDigest(ctx context.Context, guildID, channelID string) (new
 
 // DeleteDigest turns a channel's digest off.
 func (db *DB) DeleteDigest(ctx context.Context, guildID, channelID string) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM digests WHERE guild_id = ? AND channel_id = ?`, guildID, channelID)
+	res, err := db.write.ExecContext(ctx, `DELETE FROM digests WHERE guild_id = ? AND channel_id = ?`, guildID, channelID)
 	if err == nil {
 		err = mustAffect(res)
 	}
@@ -99,7 +99,7 @@ func (db *DB) ClaimDueDigests(ctx context.Context, now time.Time, lease time.Dur
 // FinishDigest records a digest run: the window it covered ended at
 // lastRun, the next is due at nextRun; the lease is released.
 func (db *DB) FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE digests SET last_run_at = ?, next_run_at = ?, lease_until = 0 WHERE id = ?`,
+	res, err := db.write.ExecContext(ctx, `UPDATE digests SET last_run_at = ?, next_run_at = ?, lease_until = 0 WHERE id = ?`,
 		ms(lastRun), ms(nextRun), id)
 	if err == nil {
 		err = mustAffect(res)

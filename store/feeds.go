@@ -114,7 +114,7 @@ func (db *DB) queryFeeds(ctx context.Context, what, query string, args ...any) (
 // UpdateFeed saves everything about f but its URL and creation time, and
 // releases the poller's lease on it.
 func (db *DB) UpdateFeed(ctx context.Context, f newsbot.Feed) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE feeds SET site_url = ?, title = ?, image_url = ?, etag = ?,
+	res, err := db.write.ExecContext(ctx, `UPDATE feeds SET site_url = ?, title = ?, image_url = ?, etag = ?,
 		last_modified = ?, interval_ms = ?, next_check_at = ?, last_checked_at = ?, last_success_at = ?,
 		last_error = ?, last_error_at = ?, failures = ?, disabled_at = ?, lease_until = 0 WHERE id = ?`,
 		f.SiteURL, f.Title, f.ImageURL, f.ETag, f.LastModified, f.Interval.Milliseconds(), ms(f.NextCheckAt),
@@ -161,7 +161,7 @@ func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Durat
 // EnableFeed clears a feed's disabled state and failure count and makes
 // it due at once.
 func (db *DB) EnableFeed(ctx context.Context, id int64) error {
-	res, err := db.db.ExecContext(ctx, `UPDATE feeds SET disabled_at = 0, failures = 0, next_check_at = 0, lease_until = 0 WHERE id = ?`, id)
+	res, err := db.write.ExecContext(ctx, `UPDATE feeds SET disabled_at = 0, failures = 0, next_check_at = 0, lease_until = 0 WHERE id = ?`, id)
 	if err == nil {
 		err = mustAffect(res)
 	}
@@ -173,7 +173,7 @@ func (db *DB) EnableFeed(ctx context.Context, id int64) error {
 
 // DeleteFeed removes a feed with its follows and articles.
 func (db *DB) DeleteFeed(ctx context.Context, id int64) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM feeds WHERE id = ?`, id)
+	res, err := db.write.ExecContext(ctx, `DELETE FROM feeds WHERE id = ?`, id)
 	if err == nil {
 		err = mustAffect(res)
 	}

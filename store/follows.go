@@ -29,7 +29,7 @@ func (db *DB) AddFollow(ctx context.Context, f newsbot.Follow) (newsbot.Follow, 
 		f.CreatedAt = db.Now()
 	}
 	f.CreatedAt = fromMS(ms(f.CreatedAt))
-	res, err := db.db.ExecContext(ctx, `INSERT INTO follows (guild_id, channel_id, feed_id, mode, include, exclude,
+	res, err := db.write.ExecContext(ctx, `INSERT INTO follows (guild_id, channel_id, feed_id, mode, include, exclude,
 		created_by, created_at, stopped_at, stopped_reason) VALUES (?,?,?,?,?,?,?,?,?,?)`,
 		f.GuildID, f.ChannelID, f.FeedID, f.Mode, f.Include, f.Exclude, f.CreatedBy, ms(f.CreatedAt),
 		ms(f.StoppedAt), f.StoppedReason)
@@ -80,7 +80,7 @@ func (db *DB) queryFollows(ctx context.Context, what, query string, args ...any)
 // RemoveFollow deletes a follow of guildID; another guild's follow is
 // newsbot.ErrNotFound.
 func (db *DB) RemoveFollow(ctx context.Context, guildID string, id int64) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM follows WHERE id = ? AND guild_id = ?`, id, guildID)
+	res, err := db.write.ExecContext(ctx, `DELETE FROM follows WHERE id = ? AND guild_id = ?`, id, guildID)
 	if err == nil {
 		err = mustAffect(res)
 	}
@@ -96,7 +96,7 @@ func (db *DB) StopFollow(ctx context.Context, id int64, reason string, at time.T
 	if reason == "" {
 		at = time.Time{}
 	}
-	res, err := db.db.ExecContext(ctx, `UPDATE follows SET stopped_at = ?, stopped_reason = ? WHERE id = ?`, ms(at), reason, id)
+	res, err := db.write.ExecContext(ctx, `UPDATE follows SET stopped_at = ?, stopped_reason = ? WHERE id = ?`, ms(at), reason, id)
 	if err == nil {
 		err = mustAffect(res)
 	}

@@ -118,7 +118,7 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
 }
 
 func (db *DB) finishDelivery(ctx context.Context, id int64, what, query string, args ...any) error {
-	res, err := db.db.ExecContext(ctx, query, args...)
+	res, err := db.write.ExecContext(ctx, query, args...)
 	if err == nil {
 		err = mustAffect(res)
 	}

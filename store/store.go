@@ -34,8 +34,13 @@ var migrationFiles embed.FS
 
 // DB is a newsbot store backed by one SQLite file.
 type DB struct {
-	db   *sql.DB
-	path string
+	// db reads; write writes, through a single connection. SQLite allows
+	// one writer at a time, and writers that find the lock taken sleep
+	// and poll (the busy handler); queueing them on Go's pool instead
+	// keeps a busy poller from stalling in those sleeps.
+	db    *sql.DB
+	write *sql.DB
+	path  string
 	// Now is the clock used for created_at stamps and leases; tests fix it.
 	Now func() time.Time
 }
@@ -72,13 +77,20 @@ func OpenOptions(ctx context.Context, path string, opts Options) (*DB, error) {
 	q.Add("_pragma", "synchronous(NORMAL)")                                            // with WAL: never corrupt, and a process crash loses nothing; only power loss may drop the last commits
 	q.Add("_pragma", "foreign_keys(1)")                                                // removing a feed removes its follows and articles
 	q.Add("_txlock", "immediate")                                                      // write transactions take the lock up front, so two never deadlock upgrading
-	sqldb, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	dsn := "file:" + path + "?" + q.Encode()
+	read, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	db := &DB{db: sqldb, path: path, Now: time.Now}
+	write, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		read.Close()
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	db := &DB{db: read, write: write, path: path, Now: time.Now}
 	if err := db.migrate(ctx); err != nil {
-		sqldb.Close()
+		db.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, explain(err))
 	}
 	return db, nil
@@ -86,7 +98,7 @@ func OpenOptions(ctx context.Context, path string, opts Options) (*DB, error) {
 
 // Close closes the database.
 func (db *DB) Close() error {
-	if err := db.db.Close(); err != nil {
+	if err := errors.Join(db.write.Close(), db.db.Close()); err != nil {
 		return fmt.Errorf("store: close %s: %w", db.path, err)
 	}
 	return nil
@@ -117,7 +129,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -166,7 +178,7 @@ func explain(err error) error {
 
 // tx runs fn in a write transaction.
 func (db *DB) tx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := db.db.BeginTx(ctx, nil)
+	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return explain(err)
 	}

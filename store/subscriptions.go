@@ -87,7 +87,7 @@ func (db *DB) querySubscriptions(ctx context.Context, what, query string, args .
 
 // RemoveSubscription deletes a user's topic in a guild.
 func (db *DB) RemoveSubscription(ctx context.Context, guildID, userID, topic string) error {
-	res, err := db.db.ExecContext(ctx, `DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND topic = ?`,
+	res, err := db.write.ExecContext(ctx, `DELETE FROM subscriptions WHERE guild_id = ? AND user_id = ? AND topic = ?`,
 		guildID, userID, topic)
 	if err == nil {
 		err = mustAffect(res)
@@ -104,7 +104,7 @@ func (db *DB) PauseSubscriptions(ctx context.Context, userID, reason string, at 
 	if reason == "" {
 		at = time.Time{}
 	}
-	if _, err := db.db.ExecContext(ctx, `UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE user_id = ?`,
+	if _, err := db.write.ExecContext(ctx, `UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE user_id = ?`,
 		ms(at), reason, userID); err != nil {
 		return fmt.Errorf("store: pause subscriptions of user %s: %w", userID, explain(err))
 	}

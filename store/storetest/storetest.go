@@ -41,6 +41,7 @@ type Store interface {
 	RecentArticles(ctx context.Context, since time.Time, leadChars int) ([]newsbot.Article, error)
 	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
 	Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error)
+	GuildFeeds(ctx context.Context, guildID string) ([]newsbot.Feed, error)
 
 	PutDigest(ctx context.Context, d newsbot.Digest) (newsbot.Digest, error)
 	ChannelDigest(ctx context.Context, guildID, channelID string) (newsbot.Digest, error)
@@ -79,6 +80,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("stories", func(t *testing.T) { testStories(t, open) })
 	t.Run("delete feed cascades", func(t *testing.T) { testDeleteCascade(t, open) })
 	t.Run("search", func(t *testing.T) { testSearch(t, open) })
+	t.Run("guild feeds", func(t *testing.T) { testGuildFeeds(t, open) })
 	t.Run("digests", func(t *testing.T) { testDigests(t, open) })
 	t.Run("subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("outbox", func(t *testing.T) { testOutbox(t, open) })
