@@ -43,9 +43,9 @@ func main() {
 
 type options struct {
 	feeds, hosts, items, workers int
-	notModified, slow, failing     float64
-	slowDelay                      time.Duration
-	dir                            string
+	notModified, slow, failing   float64
+	slowDelay                    time.Duration
+	dir                          string
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
