@@ -168,7 +168,9 @@ type Article struct {
 	// Summary holds the key sentences, computed once at ingest.
 	Summary  []string
 	ImageURL string
-	// Fingerprint is the near-duplicate hash used for story grouping.
+	// Fingerprint is a SimHash of the title and lead: near-identical
+	// copies (a wire story republished, an edited item) are within a few
+	// bits. Stories are grouped by the key words themselves (feeds.Sign).
 	Fingerprint uint64
 	// PublishedAt is the publisher's date, or the first-seen time when the
 	// item has none.
