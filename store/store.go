@@ -104,6 +104,14 @@ func (db *DB) Close() error {
 	return nil
 }
 
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("store: ping %s: %w", db.path, err)
+	}
+	return nil
+}
+
 // Path is the database file.
 func (db *DB) Path() string { return db.path }
 

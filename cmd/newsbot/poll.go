@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -18,13 +19,17 @@ import (
 )
 
 // newFetcher builds the guarded HTTP client from the configuration.
-func newFetcher(cfg *config.Config) *feeds.Fetcher {
+func newFetcher(cfg *config.Config) *feeds.Fetcher { return newFetcherWith(cfg, nil) }
+
+// newFetcherWith is newFetcher with hosts served in process.
+func newFetcherWith(cfg *config.Config, local map[string]http.Handler) *feeds.Fetcher {
 	return feeds.NewFetcher(feeds.FetcherOptions{
 		UserAgent:            cfg.Feeds.UserAgent,
 		MaxBodyBytes:         cfg.Feeds.MaxBodyBytes,
 		PerHostLimit:         cfg.Feeds.PerHostLimit,
 		AllowPrivateNetworks: cfg.Feeds.AllowPrivateNetworks,
 		Timeout:              cfg.Feeds.FetchTimeout,
+		Local:                local,
 	})
 }
 
