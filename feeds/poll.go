@@ -61,6 +61,10 @@ type Poller struct {
 	FullTextPerPoll int
 	// Lease is how long a claimed feed stays reserved; default 10m.
 	Lease time.Duration
+	// MaxInterval caps the interval after a good read; default (and at
+	// most) MaxInterval. The console demo sets it to Interval so its
+	// example feeds, days apart, are still read every few seconds.
+	MaxInterval time.Duration
 
 	once    sync.Once
 	loadErr error
@@ -337,7 +341,7 @@ func (p *Poller) succeed(f *newsbot.Feed, resp *Response, now time.Time) {
 	if f.Interval == 0 || resp.NotModified {
 		f.Interval = max(f.Interval, p.interval(), resp.MaxAge)
 	}
-	f.NextCheckAt = now.Add(withJitter(min(f.Interval, MaxInterval)))
+	f.NextCheckAt = now.Add(withJitter(min(f.Interval, p.maxInterval())))
 }
 
 // fail records a failed poll: the error, a back-off, and after
@@ -365,7 +369,14 @@ func (p *Poller) nextInterval(parsed *Parsed, resp *Response) time.Duration {
 	if gap := publishingGap(parsed.Items); gap > 0 {
 		d = max(d, min(gap/4, 4*time.Hour))
 	}
-	return min(d, MaxInterval)
+	return min(d, p.maxInterval())
+}
+
+func (p *Poller) maxInterval() time.Duration {
+	if p.MaxInterval > 0 {
+		return min(p.MaxInterval, MaxInterval)
+	}
+	return MaxInterval
 }
 
 // publishingGap is the median time between the newest ten dated items;

@@ -231,6 +231,15 @@ const recencyHalfLife = 14 * 24 * time.Hour
 
 // Search ranks articles by BM25 (a title match weighs four times a text
 // match), scaled down with age, and returns a page of hits.
+//
+// Ranking every match is what makes common words slow: FTS5 scores each
+// matching row, and each needs its article's age. So Search ranks the
+// searchPool newest matches in the query's scope (article IDs grow with
+// time, and FTS5 walks them newest first at no cost); a query with fewer
+// matches is ranked whole. An article older than the pool would have
+// needed a far better match to outrank thousands of newer ones after the
+// recency boost. The pool does not depend on the page asked for, so
+// paging is consistent.
 func (db *DB) Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error) {
 	match, err := ftsMatch(q)
 	if err != nil {
@@ -239,47 +248,12 @@ func (db *DB) Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit,
 	if q.Limit <= 0 {
 		q.Limit = 5
 	}
-	var where strings.Builder
-	args := []any{newsbot.SnippetOpen, newsbot.SnippetClose, ms(db.Now()), float64(recencyHalfLife.Milliseconds()), match}
-	if q.GuildID != "" {
-		// The unary + keeps SQLite from probing the list per match.
-		where.WriteString(` AND +a.feed_id IN (SELECT feed_id FROM follows WHERE guild_id = ?)`)
-		args = append(args, q.GuildID)
-	}
-	if len(q.FeedIDs) > 0 {
-		where.WriteString(` AND +a.feed_id IN (` + placeholders(len(q.FeedIDs)) + `)`)
-		for _, id := range q.FeedIDs {
-			args = append(args, id)
-		}
-	}
-	if !q.Since.IsZero() {
-		where.WriteString(` AND a.published_at >= ?`)
-		args = append(args, ms(q.Since))
-	}
-	args = append(args, q.Limit, q.Offset)
-	rows, err := db.db.QueryContext(ctx, `SELECT `+articleColumns+`, f.title,
-			snippet(articles_fts, 1, ?, ?, '…', 24),
-			-bm25(articles_fts, 4.0, 1.0) / (1.0 + max(0, ? - a.published_at) / ?) AS score
-		FROM articles_fts
-		JOIN articles a ON a.id = articles_fts.rowid
-		JOIN feeds f ON f.id = a.feed_id
-		WHERE articles_fts MATCH ?`+where.String()+`
-		ORDER BY score DESC, a.id DESC
-		LIMIT ? OFFSET ?`, args...)
+	ranked, err := db.rank(ctx, q, match, db.Now(), max(searchPool, q.Offset+q.Limit), q.Offset+q.Limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", match, err)
 	}
-	defer rows.Close()
-	var hits []newsbot.SearchHit
-	for rows.Next() {
-		var h newsbot.SearchHit
-		h.Article, err = scanArticle(rows, &h.FeedTitle, &h.Snippet, &h.Score)
-		if err != nil {
-			return nil, fmt.Errorf("store: search %q: %w", match, err)
-		}
-		hits = append(hits, h)
-	}
-	if err := rows.Err(); err != nil {
+	hits, err := db.hits(ctx, match, ranked[min(q.Offset, len(ranked)):])
+	if err != nil {
 		return nil, fmt.Errorf("store: search %q: %w", match, err)
 	}
 	return hits, nil

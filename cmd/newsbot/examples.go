@@ -10,7 +10,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -32,7 +31,6 @@ type exampleSite struct {
 	withold int           // newest items held back per feed at start
 	now     func() time.Time
 
-	mu    sync.Mutex
 	files map[string][]byte
 	names []string
 }

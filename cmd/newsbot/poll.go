@@ -89,8 +89,8 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	if *all {
-		list, err := db.Feeds(ctx)
-		if err != nil {
+		var list []newsbot.Feed
+		if list, err = db.Feeds(ctx); err != nil {
 			return err
 		}
 		active := list[:0]

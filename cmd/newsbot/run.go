@@ -6,8 +6,18 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"sync/atomic"
+	"time"
 
+	"github.com/robfig/cron/v3"
+
+	"newsbot"
+	"newsbot/bot"
 	"newsbot/config"
+	"newsbot/feeds"
 	"newsbot/store"
 )
 
@@ -38,9 +48,20 @@ func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
 	return store.Open(ctx, cfg.Database.Path)
 }
 
+// Console mode's demo: the example feeds are read every consolePoll
+// unless feeds.poll_interval is set, and the example site releases one
+// new item every exampleRelease.
+const (
+	consolePoll    = 15 * time.Second
+	exampleRelease = 20 * time.Second
+	// pollTick is how often due feeds are looked for; each feed keeps its
+	// own interval.
+	pollTick = "@every 5s"
+)
+
 func runBot(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "run", "newsbot run [-config FILE]",
-		"Run the bot until interrupted (SIGINT or SIGTERM). With no Discord token it runs in\nconsole mode: posts print here and slash commands are typed at a prompt.")
+		"Run the bot until interrupted (SIGINT or SIGTERM). With no Discord token it runs in\nconsole mode on the bundled example feeds: posts print here and slash commands are\ntyped at a prompt.")
 	configPath := fs.String("config", "", "YAML configuration `file` (default: built-in defaults)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -59,5 +80,143 @@ func runBot(ctx context.Context, e *env, args []string) error {
 		}
 	}()
 	log.Info("store open", "database_path", db.Path(), "schema_version", store.SchemaVersion())
-	return errors.Join(fmt.Errorf("run: the Discord bot and console mode are not built yet"))
+
+	var local map[string]http.Handler
+	var examples *exampleSite
+	if cfg.Console() {
+		examples, err = newExampleSite(time.Now, exampleRelease)
+		if err != nil {
+			return err
+		}
+		local = map[string]http.Handler{exampleHost: examples}
+	}
+	fetcher := newFetcherWith(cfg, local)
+	defer fetcher.CloseIdleConnections()
+	poller := newPoller(cfg, db, fetcher, log)
+	if cfg.Console() && !cfg.IsSet("feeds.poll_interval") {
+		poller.Interval, poller.MaxInterval = consolePoll, consolePoll
+	}
+	if examples != nil {
+		if err := addExampleFeeds(ctx, db, examples); err != nil {
+			return err
+		}
+	}
+	// In console mode new articles of the feeds the console channel
+	// follows print as posts. (On Discord, posting is the delivery
+	// outbox's job.)
+	var console atomic.Pointer[bot.Console]
+
+	if cfg.HTTP.Listen != "" {
+		stop, err := serveHealth(ctx, cfg.HTTP.Listen, db, log)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	poll := func() {
+		err := poller.PollDue(ctx, func(r feeds.Result) {
+			if len(r.New) == 0 {
+				return
+			}
+			log.Info("stored articles", "feed_url", r.Feed.URL, "new", len(r.New))
+			if c := console.Load(); c != nil {
+				postToConsole(ctx, db, c, r, log)
+			}
+		})
+		if err != nil && ctx.Err() == nil {
+			log.Error("poll", "error", err)
+		}
+	}
+	if cfg.Console() {
+		// The demo's first read before the prompt, so search has
+		// something to find at once.
+		poll()
+	}
+	// The scheduler ticks; due feeds are claimed from the store, so a
+	// tick that finds a poll still running is skipped, not stacked.
+	sched := cron.New(cron.WithChain(cron.SkipIfStillRunning(cron.DiscardLogger)))
+	if _, err := sched.AddFunc(pollTick, poll); err != nil {
+		return fmt.Errorf("schedule polling: %w", err)
+	}
+	sched.Start()
+	defer func() {
+		// Wait for a running poll to finish before the store closes.
+		<-sched.Stop().Done()
+	}()
+
+	err = serveBot(ctx, e, cfg, db, poller, fetcher, log, console.Store)
+	if errors.Is(err, context.Canceled) {
+		err = nil
+	}
+	log.Info("shutting down")
+	return err
+}
+
+// addExampleFeeds stores the bundled example feeds, followed by the
+// console's channel, once.
+func addExampleFeeds(ctx context.Context, db *store.DB, s *exampleSite) error {
+	for _, u := range s.FeedURLs() {
+		f, _, err := db.EnsureFeed(ctx, newsbot.Feed{URL: u})
+		if err != nil {
+			return err
+		}
+		_, err = db.AddFollow(ctx, newsbot.Follow{GuildID: bot.ConsoleGuildID, ChannelID: bot.ConsoleChannelID,
+			FeedID: f.ID, Mode: newsbot.ModeInstant, CreatedBy: bot.ConsoleUserID})
+		if err != nil && !errors.Is(err, newsbot.ErrExists) {
+			return err
+		}
+	}
+	return nil
+}
+
+// postToConsole prints the new articles of a poll that the console's
+// channel follows; the backlog of a newly added feed is never posted.
+func postToConsole(ctx context.Context, db *store.DB, c *bot.Console, r feeds.Result, log *slog.Logger) {
+	follows, err := db.FeedFollows(ctx, r.Feed.ID)
+	if err != nil {
+		log.Error("console posts", "feed_url", r.Feed.URL, "error", err)
+		return
+	}
+	if !slices.ContainsFunc(follows, func(f newsbot.Follow) bool { return f.ChannelID == bot.ConsoleChannelID }) {
+		return
+	}
+	for _, a := range r.New {
+		if !a.Backlog {
+			c.Post(a, r.Feed)
+		}
+	}
+}
+
+// serveHealth answers GET /healthz with 200 while the store answers. The
+// returned function stops the server.
+func serveHealth(ctx context.Context, addr string, db *store.DB, log *slog.Logger) (func(), error) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := db.Ping(r.Context()); err != nil {
+			log.Error("health check", "error", err)
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("http.listen %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("health server", "error", err)
+		}
+	}()
+	log.Info("health endpoint", "address", ln.Addr().String())
+	return func() {
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(shutdown)
+		<-done
+	}, nil
 }

@@ -21,6 +21,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -60,6 +61,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.DurationVar(&o.slowDelay, "slow-delay", 2*time.Second, "how slowly")
 	fs.Float64Var(&o.failing, "failing", 0.03, "share of feeds failing (500 or malformed)")
 	fs.StringVar(&o.dir, "dir", "", "directory for the database (default: a temporary one)")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the cycle to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +107,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		fetch, parse, extract, summ, save     time.Duration
 	)
 	runtime.GC()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now()
 	err = poller.PollDue(ctx, func(r feeds.Result) {
 		polled++

@@ -2,8 +2,12 @@ package storetest
 
 import (
 	"context"
+	"fmt"
+	"math"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"newsbot"
 )
@@ -61,5 +65,59 @@ func testGuildFeeds(t *testing.T, open Open) {
 	got := must(s.GuildFeeds(ctx, "G1"))(t)
 	if len(got) > 0 && (got[0].URL != "https://alpha.example/feed" || got[0].ID != ids["Alpha Daily"] || !got[0].CreatedAt.Equal(T0)) {
 		t.Errorf("GuildFeeds(G1)[0] = %+v, want the whole Alpha Daily feed", got[0])
+	}
+}
+
+// testSearchPaging checks that paging through many matches, newest and
+// oldest mixed, shows each article once, best first.
+func testSearchPaging(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := open(t, fixed(T0))
+	feed := addFeed(t, s, "https://storm.example/feed")
+	// Many feeds beside it: the guild follows a small share of them.
+	for i := range 20 {
+		addFeed(t, s, fmt.Sprintf("https://other%d.example/feed", i))
+	}
+	must(s.AddFollow(ctx, newsbot.Follow{GuildID: "G1", ChannelID: "C1", FeedID: feed.ID, Mode: newsbot.ModeInstant}))(t)
+	var list []newsbot.Article
+	for i := range 90 {
+		at := T0.Add(-time.Duration(90-i) * 24 * time.Hour) // oldest stored first, as polling does
+		a := article(fmt.Sprintf("storm-%d", i), fmt.Sprintf("Storm report %d", i), strings.Repeat("storm ", 1+i%4)+"wind and rain", at)
+		a.FetchedAt = at
+		list = append(list, a)
+	}
+	must(s.SaveArticles(ctx, feed.ID, list))(t)
+
+	seen := map[string]bool{}
+	last := math.Inf(1)
+	for page := range 10 {
+		hits := must(s.Search(ctx, newsbot.Query{Words: []string{"storm"}, GuildID: "G1", Limit: 5, Offset: page * 5}))(t)
+		if len(hits) != 5 {
+			t.Fatalf("page %d: %d hits, want 5", page, len(hits))
+		}
+		for _, h := range hits {
+			if seen[h.Article.DedupeKey] {
+				t.Errorf("page %d shows %s again", page, h.Article.DedupeKey)
+			}
+			seen[h.Article.DedupeKey] = true
+			if h.Score > last {
+				t.Errorf("page %d: %s scores %v after %v, want best first", page, h.Article.DedupeKey, h.Score, last)
+			}
+			last = h.Score
+		}
+	}
+	all := must(s.Search(ctx, newsbot.Query{Words: []string{"storm"}, GuildID: "G1", Limit: 100}))(t)
+	if len(all) != 90 {
+		t.Errorf("Search(limit 100) = %d hits, want all 90", len(all))
+	}
+	recent := must(s.Search(ctx, newsbot.Query{Words: []string{"storm"}, GuildID: "G1", Since: T0.Add(-10 * 24 * time.Hour), Limit: 50}))(t)
+	if len(recent) != 10 {
+		t.Errorf("Search(since 10 days) = %d hits, want 10", len(recent))
+	}
+	if other := must(s.Search(ctx, newsbot.Query{Words: []string{"storm"}, GuildID: "G2"}))(t); len(other) != 0 {
+		t.Errorf("Search in a guild that follows nothing = %d hits, want 0", len(other))
+	}
+	if top := must(s.Search(ctx, newsbot.Query{Words: []string{"storm"}, GuildID: "G1", Limit: 1}))(t); len(top) != 1 || top[0].Article.PublishedAt.Before(T0.Add(-14*24*time.Hour)) {
+		t.Errorf("best match = %+v, want a recent article", top)
 	}
 }

@@ -81,6 +81,7 @@ func Run(t *testing.T, open Open) {
 	t.Run("delete feed cascades", func(t *testing.T) { testDeleteCascade(t, open) })
 	t.Run("search", func(t *testing.T) { testSearch(t, open) })
 	t.Run("guild feeds", func(t *testing.T) { testGuildFeeds(t, open) })
+	t.Run("search paging", func(t *testing.T) { testSearchPaging(t, open) })
 	t.Run("digests", func(t *testing.T) { testDigests(t, open) })
 	t.Run("subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("outbox", func(t *testing.T) { testOutbox(t, open) })
