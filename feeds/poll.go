@@ -20,7 +20,7 @@ type Store interface {
 	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
 	UpdateFeed(ctx context.Context, f newsbot.Feed) error
 	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
-	SaveArticles(ctx context.Context, feedID int64, articles []newsbot.Article) ([]newsbot.Article, error)
+	SaveBatch(ctx context.Context, articles []newsbot.Article) ([]newsbot.Article, error)
 	RecentArticles(ctx context.Context, since time.Time, leadChars int) ([]newsbot.Article, error)
 }
 
@@ -68,10 +68,28 @@ type Poller struct {
 
 	once    sync.Once
 	loadErr error
-	// mu serializes story matching with saving, so two workers never
-	// start two stories for one event.
+	// mu guards queue and saving. Saves are group-committed: the worker
+	// that finds no save running becomes the saver and writes every
+	// queued feed's articles in one transaction, while the others wait.
+	// SQLite takes one writer at a time anyway, and FTS5 merges far less
+	// after a few large transactions than after many small ones. The
+	// saver alone matches stories, so two workers never start two
+	// stories for one event.
 	mu      sync.Mutex
+	saved   *sync.Cond // on mu: a batch was written or the saver left
+	queue   []*saveRequest
+	saving  bool
 	stories *StoryIndex
+}
+
+// saveRequest is one feed's new articles waiting to be saved.
+type saveRequest struct {
+	articles []newsbot.Article
+	sigs     []Signature
+	now      time.Time
+	saved    []newsbot.Article
+	err      error
+	done     bool // guarded by Poller.mu
 }
 
 // Result is what one poll of one feed did.
@@ -263,7 +281,10 @@ func (p *Poller) ingest(ctx context.Context, r *Result, resp *Response, parsed *
 	}
 
 	start := time.Now()
-	r.New, err = p.save(ctx, f.ID, fresh, now)
+	for i := range fresh {
+		fresh[i].FeedID = f.ID
+	}
+	r.New, err = p.save(ctx, fresh, now)
 	r.Save = time.Since(start)
 	return err
 }
@@ -305,32 +326,103 @@ func (p *Poller) fullText(ctx context.Context, a *newsbot.Article) {
 	a.ImageURL = cmp.Or(a.ImageURL, x.ImageURL)
 }
 
-// save groups the new articles into stories and stores them.
-func (p *Poller) save(ctx context.Context, feedID int64, fresh []newsbot.Article, now time.Time) ([]newsbot.Article, error) {
+// save groups one feed's new articles into stories and stores them,
+// together with whatever other feeds are waiting to save.
+func (p *Poller) save(ctx context.Context, fresh []newsbot.Article, now time.Time) ([]newsbot.Article, error) {
 	if len(fresh) == 0 {
 		return nil, nil
 	}
-	sigs := make(map[string]Signature, len(fresh))
+	req := &saveRequest{articles: fresh, now: now, sigs: make([]Signature, len(fresh))}
 	for i := range fresh {
-		sig := Sign(fresh[i].Title, fresh[i].Text)
-		fresh[i].Fingerprint = sig.Fingerprint()
-		sigs[fresh[i].DedupeKey] = sig
+		req.sigs[i] = Sign(fresh[i].Title, fresh[i].Text)
+		fresh[i].Fingerprint = req.sigs[i].Fingerprint()
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for i := range fresh {
-		if story, ok := p.stories.Match(sigs[fresh[i].DedupeKey], now); ok {
-			fresh[i].StoryID = story
+	if p.saved == nil {
+		p.saved = sync.NewCond(&p.mu)
+	}
+	p.queue = append(p.queue, req)
+	for p.saving && !req.done {
+		p.saved.Wait()
+	}
+	if req.done {
+		return req.saved, req.err
+	}
+	// No saver: this worker writes what is queued, its own request
+	// among it, and whatever queued up meanwhile until its own is done.
+	p.saving = true
+	for !req.done {
+		batch := p.queue
+		p.queue = nil
+		p.mu.Unlock()
+		p.saveBatch(ctx, batch)
+		p.mu.Lock()
+		for _, r := range batch {
+			r.done = true
+		}
+		p.saved.Broadcast()
+	}
+	p.saving = false
+	p.saved.Broadcast() // a waiter with a queued request becomes the saver
+	return req.saved, req.err
+}
+
+// saveBatch matches the batch's articles to stories, recent ones and
+// each other's, and stores them in one transaction.
+func (p *Poller) saveBatch(ctx context.Context, batch []*saveRequest) {
+	type key struct {
+		feed int64
+		key  string
+	}
+	owner := map[key]*saveRequest{}
+	sigOf := map[key]Signature{}
+	// New stories within the batch get negative ids, shared by the
+	// batch's other reports of the same event; the store gives them real
+	// ids.
+	fresh := NewStoryIndex()
+	next := int64(-1)
+	var all []newsbot.Article
+	for _, r := range batch {
+		r.saved, r.err = nil, nil
+		for i, a := range r.articles {
+			sig := r.sigs[i]
+			if story, ok := p.stories.Match(sig, r.now); ok {
+				a.StoryID = story
+			} else if story, ok := fresh.Match(sig, r.now); ok {
+				a.StoryID = story
+			} else {
+				a.StoryID = next
+				fresh.Add(next, sig, r.now)
+				next--
+			}
+			k := key{a.FeedID, a.DedupeKey}
+			if owner[k] == nil {
+				owner[k], sigOf[k] = r, sig
+			}
+			all = append(all, a)
 		}
 	}
-	saved, err := p.Store.SaveArticles(ctx, feedID, fresh)
+	saved, err := p.Store.SaveBatch(ctx, all)
+	if err != nil && len(batch) > 1 && ctx.Err() == nil {
+		// One feed's bad article must not fail the others.
+		for _, r := range batch {
+			p.saveBatch(ctx, []*saveRequest{r})
+		}
+		return
+	}
 	if err != nil {
-		return nil, err
+		for _, r := range batch {
+			r.err = err
+		}
+		return
 	}
 	for _, a := range saved {
-		p.stories.Add(a.StoryID, sigs[a.DedupeKey], now)
+		k := key{a.FeedID, a.DedupeKey}
+		r := owner[k]
+		p.stories.Add(a.StoryID, sigOf[k], r.now)
+		r.saved = append(r.saved, a)
 	}
-	return saved, nil
 }
 
 // succeed records a good fetch and schedules the next.

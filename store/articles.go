@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -34,11 +35,31 @@ func scanArticle(row interface{ Scan(...any) error }, extra ...any) (newsbot.Art
 }
 
 // SaveArticles stores the articles of one feed that it does not have yet
-// (by dedupe key) and returns those, with their ids, in the order given.
-// An article already stored is left as it is: an edit by the publisher is
-// not news. An article with StoryID 0 starts a new story; one with a
-// StoryID joins that story. All of it is one transaction.
+// (by dedupe key) and returns those, with their ids, in the order given;
+// see SaveBatch.
 func (db *DB) SaveArticles(ctx context.Context, feedID int64, articles []newsbot.Article) ([]newsbot.Article, error) {
+	batch := make([]newsbot.Article, len(articles))
+	for i, a := range articles {
+		a.FeedID = feedID
+		batch[i] = a
+	}
+	saved, err := db.SaveBatch(ctx, batch)
+	if err != nil {
+		return nil, fmt.Errorf("store: save articles of feed %d: %w", feedID, errors.Unwrap(err))
+	}
+	return saved, nil
+}
+
+// SaveBatch stores, in one transaction, the articles (of any feeds, each
+// named by its FeedID) that their feed does not have yet, by dedupe key,
+// and returns those with their ids, in the order given. An article
+// already stored is left as it is: an edit by the publisher is not news.
+//
+// StoryID says which story an article belongs to: a positive id joins
+// that story; 0 starts a story of its own; a negative id starts a story
+// new in this call, shared by every article of the call with the same
+// negative id. Saved articles carry their real story id.
+func (db *DB) SaveBatch(ctx context.Context, articles []newsbot.Article) ([]newsbot.Article, error) {
 	now := db.Now()
 	var saved []newsbot.Article
 	err := db.tx(ctx, func(tx *sql.Tx) error {
@@ -54,8 +75,13 @@ func (db *DB) SaveArticles(ctx context.Context, feedID int64, articles []newsbot
 			return err
 		}
 		defer story.Close()
+		setStory, err := tx.PrepareContext(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		defer setStory.Close()
+		newStories := map[int64]int64{} // negative id in the call -> story id
 		for _, a := range articles {
-			a.FeedID = feedID
 			if err := a.Validate(); err != nil {
 				return err
 			}
@@ -69,37 +95,53 @@ func (db *DB) SaveArticles(ctx context.Context, feedID int64, articles []newsbot
 			if err != nil {
 				return err
 			}
+			if a.StoryID < 0 && newStories[a.StoryID] != 0 {
+				a.StoryID = newStories[a.StoryID]
+			}
 			var storyID any
-			if a.StoryID != 0 {
+			if a.StoryID > 0 {
 				storyID = a.StoryID
 			}
-			err = insert.QueryRowContext(ctx, feedID, storyID, a.DedupeKey, a.URL, a.Title, a.Author, a.Text,
+			err = insert.QueryRowContext(ctx, a.FeedID, storyID, a.DedupeKey, a.URL, a.Title, a.Author, a.Text,
 				summary, a.ImageURL, int64(a.Fingerprint), ms(a.PublishedAt), ms(a.FetchedAt), a.Backlog).Scan(&a.ID)
 			if err == sql.ErrNoRows {
 				continue // stored before
 			}
 			if err != nil {
-				return fmt.Errorf("article %q: %w", a.DedupeKey, err)
+				return fmt.Errorf("article %q of feed %d: %w", a.DedupeKey, a.FeedID, err)
 			}
-			if a.StoryID == 0 {
+			if a.StoryID <= 0 {
 				res, err := story.ExecContext(ctx, a.Title, int64(a.Fingerprint), ms(a.FetchedAt))
 				if err != nil {
 					return err
 				}
-				if a.StoryID, err = res.LastInsertId(); err != nil {
+				id, err := res.LastInsertId()
+				if err != nil {
 					return err
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE articles SET story_id = ? WHERE id = ?`, a.StoryID, a.ID); err != nil {
+				if a.StoryID < 0 {
+					newStories[a.StoryID] = id
+				}
+				a.StoryID = id
+				if _, err := setStory.ExecContext(ctx, a.StoryID, a.ID); err != nil {
 					return err
 				}
 			}
 			a.PublishedAt, a.FetchedAt = fromMS(ms(a.PublishedAt)), fromMS(ms(a.FetchedAt))
 			saved = append(saved, a)
 		}
-		return nil
+		if len(saved) == 0 {
+			return nil
+		}
+		// Index the new rows in one statement (see the schema). They hold
+		// every id from the first to the last: this transaction is the
+		// only writer, and new rowids count up.
+		_, err = tx.ExecContext(ctx, `INSERT INTO articles_fts (rowid, title, text)
+			SELECT id, title, text FROM articles WHERE id BETWEEN ? AND ?`, saved[0].ID, saved[len(saved)-1].ID)
+		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("store: save articles of feed %d: %w", feedID, explain(err))
+		return nil, fmt.Errorf("store: save articles: %w", explain(err))
 	}
 	return saved, nil
 }

@@ -82,7 +82,9 @@ func OpenOptions(ctx context.Context, path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: open %s: %w", path, err)
 	}
-	write, err := sql.Open("sqlite", dsn)
+	// The writer keeps 32 MiB of pages: FTS5 merges reread the segments
+	// just written.
+	write, err := sql.Open("sqlite", dsn+"&_pragma="+url.QueryEscape("cache_size(-32768)"))
 	if err != nil {
 		read.Close()
 		return nil, fmt.Errorf("store: open %s: %w", path, err)

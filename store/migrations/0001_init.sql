@@ -69,8 +69,11 @@ CREATE INDEX articles_story ON articles (story_id);
 -- without reading the wide rows.
 CREATE INDEX articles_feed_time ON articles (feed_id, published_at);
 
--- Full-text index over title and text; external content, kept in step by
--- the triggers below.
+-- Full-text index over title and text; external content. Inserts are
+-- indexed by SaveBatch in one statement per transaction, not by a trigger:
+-- FTS5 flushes its pending terms to disk at every statement of a
+-- transaction, so a row-by-row trigger writes a segment per article and
+-- spends its time merging them. Deletes and edits are kept in step here.
 CREATE VIRTUAL TABLE articles_fts USING fts5 (
 	title,
 	text,
@@ -78,9 +81,6 @@ CREATE VIRTUAL TABLE articles_fts USING fts5 (
 	content_rowid = 'id',
 	tokenize = 'porter unicode61 remove_diacritics 2'
 );
-CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-	INSERT INTO articles_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
-END;
 CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
 	INSERT INTO articles_fts (articles_fts, rowid, title, text) VALUES ('delete', old.id, old.title, old.text);
 END;

@@ -34,6 +34,7 @@ type Store interface {
 	StopFollow(ctx context.Context, id int64, reason string, at time.Time) error
 
 	SaveArticles(ctx context.Context, feedID int64, articles []newsbot.Article) ([]newsbot.Article, error)
+	SaveBatch(ctx context.Context, articles []newsbot.Article) ([]newsbot.Article, error)
 	Article(ctx context.Context, id int64) (newsbot.Article, error)
 	ArticlesByURL(ctx context.Context, url string) ([]newsbot.Article, error)
 	StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error)
@@ -379,6 +380,34 @@ func testStories(t *testing.T, open Open) {
 	}
 	_, err := s.Story(ctx, 9999)
 	wantErr(t, "Story(unknown)", err, newsbot.ErrNotFound)
+
+	// A batch over several feeds: articles sharing a negative story id
+	// share one new story; a duplicate among them neither saves nor
+	// breaks the sharing; a positive id joins an existing story.
+	batch := []newsbot.Article{
+		article("nhk-1", "duplicate of a stored item", "text", T0),
+		article("nhk-2", "Chip factory in Japan", "text", T0),
+		article("r-2", "Chipmaker picks Japan", "text", T0),
+		article("r-3", "Unrelated", "text", T0),
+		article("nhk-3", "Swap follow-up", "text", T0),
+	}
+	for i, f := range []int64{nhk.ID, nhk.ID, reuters.ID, reuters.ID, nhk.ID} {
+		batch[i].FeedID = f
+	}
+	batch[0].StoryID, batch[1].StoryID, batch[2].StoryID, batch[3].StoryID, batch[4].StoryID = -1, -1, -1, 0, a.StoryID
+	got := must(s.SaveBatch(ctx, batch))(t)
+	if k := keys(got); !slices.Equal(k, []string{"nhk-2", "r-2", "r-3", "nhk-3"}) {
+		t.Fatalf("SaveBatch saved %v, want all but the duplicate", k)
+	}
+	if got[0].StoryID <= 0 || got[0].StoryID != got[1].StoryID || got[0].StoryID == a.StoryID {
+		t.Errorf("batch stories %d and %d: want one new story shared", got[0].StoryID, got[1].StoryID)
+	}
+	if got[2].StoryID <= 0 || got[2].StoryID == got[0].StoryID || got[3].StoryID != a.StoryID {
+		t.Errorf("batch stories %d, %d: want a story of its own, then the exchange story %d", got[2].StoryID, got[3].StoryID, a.StoryID)
+	}
+	if n := len(must(s.StoryArticles(ctx, got[0].StoryID))(t)); n != 2 {
+		t.Errorf("the shared new story has %d articles, want 2", n)
+	}
 }
 
 func testDeleteCascade(t *testing.T, open Open) {
