@@ -179,12 +179,13 @@ type site struct {
 func newSite(o options) *site {
 	s := &site{o: o, words: vocabulary()}
 	r := rand.New(rand.NewPCG(1, 2))
+	z := s.zipf(r)
 	for range 64 {
 		var b bytes.Buffer
 		for p := range 4 {
 			b.WriteString("&lt;p&gt;")
 			for range 3 + p%2 {
-				s.sentence(&b, r, 12+r.IntN(14))
+				s.sentence(&b, z, 12+r.IntN(14))
 			}
 			b.WriteString("&lt;/p&gt;")
 		}
@@ -247,6 +248,7 @@ func (s *site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // one of the shared bodies.
 func (s *site) feed(n int) []byte {
 	r := rand.New(rand.NewPCG(uint64(n), 7))
+	z := s.zipf(r)
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Feed %d</title><link>http://example.com/%d/</link><description>Synthetic news</description>
@@ -254,9 +256,9 @@ func (s *site) feed(n int) []byte {
 	base := time.Date(2025, 5, 25, 12, 0, 0, 0, time.UTC)
 	for i := range s.o.items {
 		fmt.Fprintf(&b, "<item><guid>feed-%d-item-%d</guid><link>http://example.com/%d/%d</link><title>", n, i, n, i)
-		s.words4(&b, r, 6+r.IntN(5))
+		s.words4(&b, z, 6+r.IntN(5))
 		fmt.Fprintf(&b, "</title><pubDate>%s</pubDate><description>&lt;p&gt;", base.Add(-time.Duration(n%97+i*53)*time.Minute).Format(time.RFC1123Z))
-		s.sentence(&b, r, 25+r.IntN(10))
+		s.sentence(&b, z, 25+r.IntN(10))
 		b.WriteString("&lt;/p&gt;")
 		b.Write(s.templates[r.IntN(len(s.templates))])
 		b.WriteString("</description></item>\n")
@@ -265,30 +267,30 @@ func (s *site) feed(n int) []byte {
 	return b.Bytes()
 }
 
-func (s *site) words4(b *bytes.Buffer, r *rand.Rand, n int) {
+func (s *site) words4(b *bytes.Buffer, z *rand.Zipf, n int) {
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(s.word(r))
+		b.WriteString(s.word(z))
 	}
 }
 
-func (s *site) sentence(b *bytes.Buffer, r *rand.Rand, n int) {
-	w := s.word(r)
+func (s *site) sentence(b *bytes.Buffer, z *rand.Zipf, n int) {
+	w := s.word(z)
 	b.WriteString(strings.ToUpper(w[:1]) + w[1:])
 	for range n - 1 {
 		b.WriteByte(' ')
-		b.WriteString(s.word(r))
+		b.WriteString(s.word(z))
 	}
 	b.WriteString(". ")
 }
 
-// word draws from a Zipf-like distribution, as words in news are.
-func (s *site) word(r *rand.Rand) string {
-	i := int(float64(len(s.words)) * r.Float64() * r.Float64() * r.Float64())
-	return s.words[i]
-}
+// word draws from a Zipf distribution (s = 1.1), as words in news are:
+// a few very common, a long tail of names and places.
+func (s *site) word(z *rand.Zipf) string { return s.words[z.Uint64()] }
+
+func (s *site) zipf(r *rand.Rand) *rand.Zipf { return rand.NewZipf(r, 1.1, 1, uint64(len(s.words)-1)) }
 
 func vocabulary() []string {
 	common := strings.Fields(`the of and to in a is that for on said with was as at by it from
@@ -297,7 +299,7 @@ func vocabulary() []string {
 		after before over under more than two three million billion percent according spokesman`)
 	r := rand.New(rand.NewPCG(3, 4))
 	words := append([]string(nil), common...)
-	for len(words) < 20000 {
+	for len(words) < 50000 {
 		n := 3 + r.IntN(8)
 		w := make([]byte, n)
 		for i := range w {
