@@ -2,6 +2,7 @@ package summarize
 
 import (
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"newsbot/summarize/internal/porter"
@@ -107,18 +108,44 @@ wordt zal ze zei zelf zich zij zijn zo zonder zou`,
 яка яке які якщо року році заявив повідомив`,
 }
 
-// stopwords maps a lower-case word to the set of languages (a bit per
-// lang) in which it is a stopword. It is built once and only read.
-var stopwords = buildStopwords()
+// wordAttrs holds, for the lower-case words that have one, what the
+// word table keeps with a word: the set of languages in which it is a
+// stopword (a bit per lang), and attrJunk for the junkTriggers. It is a
+// wordTable itself, so that a new word is looked up with the hash the
+// tokenizer computed. It is built once, when first needed, and only
+// read.
+var wordAttrs = sync.OnceValue(buildWordAttrs)
 
-func buildStopwords() map[string]uint16 {
+func buildWordAttrs() *wordTable {
 	m := make(map[string]uint16, 2000)
+	var words []string
+	add := func(w string, attr uint16) {
+		if _, ok := m[w]; !ok {
+			words = append(words, w)
+		}
+		m[w] |= attr
+	}
 	for l, list := range stopwordLists {
 		for _, w := range strings.Fields(list) {
-			m[w] |= 1 << l
+			add(w, 1<<l)
 		}
 	}
-	return m
+	for _, w := range junkTriggers {
+		add(w, attrJunk)
+	}
+	t := new(wordTable)
+	for _, w := range words {
+		h, _ := hashWord([]byte(w))
+		t.add([]byte(w), h, m[w])
+	}
+	return t
+}
+
+// attrOf returns the attr of the lower-case word w, whose hash is h and
+// prefix p: 0 for most words.
+func attrOf(w []byte, h uint32, p uint64) uint16 {
+	_, attr := wordAttrs().find(w, h, p)
+	return attr
 }
 
 // starterExtra are words that often begin a sentence without being
@@ -131,7 +158,9 @@ var starterExtra = map[string]bool{
 }
 
 func sentenceStarter(lower string) bool {
-	if stopwords[lower] != 0 {
+	w := []byte(lower)
+	h, p := hashWord(w)
+	if attrOf(w, h, p)&^attrJunk != 0 {
 		return true
 	}
 	return starterExtra[lower]

@@ -46,11 +46,13 @@ var defaultParams = params{
 	dangling:      0.2,
 }
 
-// markSentences sets the flags of each sentence: punctuation, openers,
-// junk and duplicates.
+// markSentences sets the flags of each candidate sentence: punctuation,
+// openers, junk and duplicates. Only candidates can be chosen, so the
+// sentences past them are left as they are, which keeps a page of
+// thousands of tiny sentences linear.
 func (s *Summarizer) markSentences(text, title string) {
 	p := &s.p
-	for i := range s.sents {
+	for i := range min(len(s.sents), p.maxCandidates) {
 		st := &s.sents[i]
 		t := text[st.start:st.end]
 		if st.words < p.minWords {
@@ -76,25 +78,13 @@ func (s *Summarizer) markSentences(text, title string) {
 			st.flags |= fQuote
 		}
 		st.flags |= openerFlags(lower, first, opening)
-		triggered := false
-		for _, id := range s.toks[st.tokLo:st.tokHi] {
-			if s.words[id].junk {
-				triggered = true
-				break
-			}
-		}
-		if isJunk(opening, lower, triggered) {
+		if isJunk(opening, lower, st.flags&fJunkWord != 0) {
 			st.flags |= fSkip
 		}
 		if title != "" && len(t) <= len(title)+8 && sameText(t, title) {
 			st.flags |= fSkip
 		}
-		// Only candidates can be chosen: compare those alone, which keeps
-		// a page of thousands of tiny sentences linear.
-		for j := range min(i, p.maxCandidates) {
-			if i >= p.maxCandidates {
-				break
-			}
+		for j := range i {
 			o := &s.sents[j]
 			if o.end-o.start == st.end-st.start && text[o.start:o.end] == t {
 				st.flags |= fSkip
@@ -226,10 +216,10 @@ var junkInside = [][]byte{
 }
 
 // junkTriggers are the rarest words of junkInside: only a sentence
-// holding one of them is searched for the phrases.
-var junkTriggers = map[string]bool{
-	"contributed": true, "reporting": true, "editing": true, "writing": true, "reserved": true,
-	"click": true, "scroll": true, "sign": true, "follow": true, "app": true, "cookies": true,
+// holding one of them is searched for the phrases. They have attrJunk.
+var junkTriggers = []string{
+	"contributed", "reporting", "editing", "writing", "reserved",
+	"click", "scroll", "sign", "follow", "app", "cookies",
 }
 
 // isJunk reports whether sentence t is a credit, a caption label or a
@@ -386,6 +376,18 @@ func (s *Summarizer) choose(n, budget int) []int {
 			if i > 0 && opensSummary && st.flags&(fConnective|fPronoun) != 0 {
 				continue
 			}
+			dangling := st.flags&fConnective != 0 && i > 0 && !isChosen(i-1)
+			// The redundancy penalty only lowers the value, so a sentence
+			// that cannot beat the best so far without it is passed over
+			// before its stems are counted. Rounding is monotonic, so
+			// the bound holds in floating point too.
+			bound := st.score
+			if dangling {
+				bound -= p.dangling
+			}
+			if bound <= bestV {
+				continue
+			}
 			v := st.score
 			if terms := st.termHi - st.termLo; terms > 0 && len(chosen) > 0 {
 				covered := 0
@@ -396,7 +398,7 @@ func (s *Summarizer) choose(n, budget int) []int {
 				}
 				v -= p.redundancy * float64(covered) / float64(terms)
 			}
-			if st.flags&fConnective != 0 && i > 0 && !isChosen(i-1) {
+			if dangling {
 				v -= p.dangling
 			}
 			if v > bestV {

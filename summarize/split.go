@@ -58,8 +58,11 @@ func appendSentences(dst []span, text string, lo, hi int) []span {
 			start = i
 		}
 		if !splitStop[c] {
-			// Most bytes are plain letters: skip them in a tight loop.
+			// Most bytes are plain letters: skip them eight at a time.
 			i++
+			for i+8 <= hi && !hasSplitStop(load64(text, i)) {
+				i += 8
+			}
 			for i < hi && !splitStop[text[i]] {
 				i++
 			}
@@ -117,6 +120,22 @@ var splitStop = func() (t [256]bool) {
 	}
 	return t
 }()
+
+// hasSplitStop reports whether one of the eight bytes of x is marked in
+// splitStop: a line break, a terminator or a byte beyond ASCII.
+func hasSplitStop(x uint64) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x80 * ones
+	)
+	// A byte of x equal to c is a zero byte of x^(c*ones), which the
+	// classic (v-ones)&^v&high finds.
+	nl := x ^ '\n'*ones
+	dot := x ^ '.'*ones
+	bang := x ^ '!'*ones
+	q := x ^ '?'*ones
+	return ((nl-ones)&^nl|(dot-ones)&^dot|(bang-ones)&^bang|(q-ones)&^q|x)&high != 0
+}
 
 // atLineStart reports whether only spaces and tabs stand between the
 // start of the line (or lo) and text[i].
@@ -677,28 +696,66 @@ func normalizeSpace(s string) string {
 	return b.String()
 }
 
+// needsFold reports whether normalizeSpace has anything to fold in s:
+// two spaces in a row, or white space other than a space. Sentences are
+// mostly ASCII words and single spaces, so it looks at eight bytes at a
+// time while they are printable ASCII.
 func needsFold(s string) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x80 * ones
+		low7 = 0x7f * ones
+	)
 	prevSpace := false
-	for i := 0; i < len(s); i++ {
-		switch foldClass[s[i]] {
-		case foldPlain:
-			prevSpace = false
-		case foldSpace:
-			if prevSpace {
+	i := 0
+	for i+8 <= len(s) {
+		x := load64(s, i)
+		if ((x-0x20*ones)|x)&high == 0 {
+			// Printable ASCII: spaces alone may fold. The high bit of
+			// each byte of z tells whether it is a space.
+			y := x ^ 0x20*ones
+			z := ^((y&low7 + low7) | y | low7)
+			if z&(z>>8) != 0 || prevSpace && z&0x80 != 0 {
 				return true
 			}
-			prevSpace = true
-		case foldAlways:
-			return true
-		case foldLead:
-			// Lead bytes of the non-ASCII spaces (U+0085, U+00A0,
-			// U+1680, U+2000–U+205F, U+3000).
-			r, _ := utf8.DecodeRuneInString(s[i:])
-			if unicode.IsSpace(r) {
-				return true
-			}
-			prevSpace = false
+			prevSpace = z>>63 != 0
+			i += 8
+			continue
 		}
+		for end := i + 8; i < end; i++ {
+			if foldAt(s, i, &prevSpace) {
+				return true
+			}
+		}
+	}
+	for ; i < len(s); i++ {
+		if foldAt(s, i, &prevSpace) {
+			return true
+		}
+	}
+	return false
+}
+
+// foldAt is needsFold for the byte s[i], after a space when *prevSpace.
+func foldAt(s string, i int, prevSpace *bool) bool {
+	switch foldClass[s[i]] {
+	case foldPlain:
+		*prevSpace = false
+	case foldSpace:
+		if *prevSpace {
+			return true
+		}
+		*prevSpace = true
+	case foldAlways:
+		return true
+	case foldLead:
+		// Lead bytes of the non-ASCII spaces (U+0085, U+00A0,
+		// U+1680, U+2000–U+205F, U+3000).
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(r) {
+			return true
+		}
+		*prevSpace = false
 	}
 	return false
 }

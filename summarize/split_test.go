@@ -1,6 +1,7 @@
 package summarize
 
 import (
+	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
@@ -165,5 +166,60 @@ func BenchmarkSplit(b *testing.B) {
 		a := articles[i%len(articles)]
 		spans = appendSentences(spans[:0], a.Text, 0, len(a.Text))
 		i++
+	}
+}
+
+// needsFoldBytewise is needsFold one byte at a time, as the reference
+// for the eight-byte steps of needsFold.
+func needsFoldBytewise(s string) bool {
+	prevSpace := false
+	for i := 0; i < len(s); i++ {
+		if foldAt(s, i, &prevSpace) {
+			return true
+		}
+	}
+	return false
+}
+
+func TestNeedsFold(t *testing.T) {
+	pieces := []string{"a", "word", " ", "  ", "\t", "\n", "\r", "\x01", "\x7f", "é", "\u00a0", "\u2028", "\u3000", "\u2000", "東", "\xe2", "\xc2", "\xff", ".", "ab cd ef gh"}
+	r := rand.New(rand.NewPCG(1, 2))
+	var b strings.Builder
+	for range 20000 {
+		b.Reset()
+		for range r.IntN(12) {
+			b.WriteString(pieces[r.IntN(len(pieces))])
+		}
+		s := b.String()
+		if got, want := needsFold(s), needsFoldBytewise(s); got != want {
+			t.Fatalf("needsFold(%q) = %v, want %v", s, got, want)
+		}
+	}
+	// A space on each side of every eight-byte boundary.
+	for n := 1; n < 20; n++ {
+		s := strings.Repeat("x", n) + "  " + strings.Repeat("y", 20)
+		if !needsFold(s) {
+			t.Errorf("needsFold(%q) = false, want true", s)
+		}
+		if s := strings.Repeat("x", n) + " " + strings.Repeat("y", 20); needsFold(s) {
+			t.Errorf("needsFold(%q) = true, want false", s)
+		}
+	}
+}
+
+func TestHasSplitStop(t *testing.T) {
+	// Every byte value at every position, among bytes that never stop.
+	for k := range 8 {
+		for v := range 256 {
+			var b [8]byte
+			for i := range b {
+				b[i] = 'a' + byte(i)
+			}
+			b[k] = byte(v)
+			x := load64(string(b[:]), 0)
+			if got, want := hasSplitStop(x), slices.ContainsFunc(b[:], func(c byte) bool { return splitStop[c] }); got != want {
+				t.Errorf("hasSplitStop(%q) = %v, want %v", b, got, want)
+			}
+		}
 	}
 }

@@ -18,11 +18,13 @@
 //     reference ("But…", "He added…") to one left out.
 //
 // Text and Options.Text are safe for concurrent use; a Summarizer reuses
-// its buffers between calls and is the fastest way to summarize many
-// articles on one goroutine.
+// its buffers and caches between calls and is the fastest way to
+// summarize many articles on one goroutine (Summarizer.Grow readies it
+// for a long run).
 package summarize
 
 import (
+	"slices"
 	"sync"
 )
 
@@ -79,40 +81,70 @@ var pool = sync.Pool{New: func() any { return New() }}
 // once; the zero value is not usable, call New.
 type Summarizer struct {
 	// Per article; reset by each call.
-	blocks []span
-	spans  []span
-	sents  []sent
-	toks   []int32 // word ids of each sentence
-	terms  []int32 // content stems of each sentence, unique within it
-	before []int32 // for each entry of terms, how many earlier sentences hold the stem
-	lines  []line
-	seen   map[string]int
-	title  []int32
-	chosen []int
-	runes  []rune
-	buf    []byte
-	gen    uint32
-	script [numScripts]int
-	p      params
+	blocks   []span
+	spans    []span
+	sents    []sent
+	toks     []int32 // word ids of each sentence
+	tokStems []int32 // the stem of each entry of toks
+	terms    []int32 // content stems of each sentence, unique within it
+	before   []int32 // for each entry of terms, how many earlier sentences hold the stem
+	lines    []line
+	seen     map[string]int
+	title    []int32
+	chosen   []int
+	runes    []rune
+	buf      []byte
+	gen      uint32
+	script   [numScripts]int
+	p        params
 
 	langVotes [numLangs]int // stopwords seen per language
 	sampled   int           // words counted into langVotes
+	growTo    int           // a Grow hint not taken yet
 
 	// Caches kept between articles.
-	wordIDs  wordTable
-	words    []wordEntry
-	wordText []string // the word of each entry of words
-	stemIDs  map[string]int32
-	stems    []stemState
+	wordIDs wordTable // ids of words, and their text
+	words   []wordEntry
+	stemIDs wordTable // ids of stems, and their text
+	stems   []stemState
 }
 
 // New returns a Summarizer ready for use.
 func New() *Summarizer {
-	return &Summarizer{
-		p:       defaultParams,
-		seen:    make(map[string]int),
-		stemIDs: make(map[string]int32, 1<<12),
+	s := &Summarizer{
+		p:    defaultParams,
+		seen: make(map[string]int),
 	}
+	// The tokenizer looks at a word's first slot before anything else,
+	// so the table has slots from the start.
+	s.wordIDs.grow()
+	return s
+}
+
+// Grow tells a Summarizer about to read many articles to make room in its
+// word and stem caches for n distinct words, so that it does not grow
+// them step by step, copying them into fresh memory each time. It is a
+// hint: the room is made once the caches hold growAfter words, a few
+// articles in, so that a run that reads only a few pays nothing for it;
+// the caches grow past n when they need to, and never past
+// maxCachedWords.
+func (s *Summarizer) Grow(n int) {
+	s.growTo = max(s.growTo, min(n, maxCachedWords))
+}
+
+// growAfter is how many words the caches hold before a Grow hint is
+// taken.
+const growAfter = 1 << 10
+
+// reserve makes room in the caches for n words.
+func (s *Summarizer) reserve(n int) {
+	// Words that share a stem make the stems fewer: about two in three
+	// in English news.
+	stems := n * 3 / 4
+	s.wordIDs.reserve(n)
+	s.stemIDs.reserve(stems)
+	s.words = slices.Grow(s.words, max(0, n-len(s.words)))
+	s.stems = slices.Grow(s.stems, max(0, stems-len(s.stems)))
 }
 
 // maxCachedWords bounds the word cache; past it the caches start afresh,
@@ -163,11 +195,14 @@ func (s *Summarizer) Text(text string, o Options) []string {
 
 // reset starts a new article, dropping the caches when they grew too big.
 func (s *Summarizer) reset() {
+	if s.growTo > 0 && len(s.words) >= growAfter {
+		s.reserve(s.growTo)
+		s.growTo = 0
+	}
 	if len(s.words) > maxCachedWords {
 		s.wordIDs.reset()
-		clear(s.stemIDs)
+		s.stemIDs.reset()
 		s.words = s.words[:0]
-		s.wordText = s.wordText[:0]
 		s.stems = s.stems[:0]
 		s.gen = 0
 	}

@@ -373,3 +373,21 @@ func BenchmarkTextPooled(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
 }
+
+// BenchmarkTextCold summarizes the whole dev set with a new Summarizer,
+// as one run of summarize -jsonl does: its caches start empty (made room
+// for at once), so every new word is stemmed and stored.
+func BenchmarkTextCold(b *testing.B) {
+	articles := benchArticles(b)
+	b.ReportAllocs()
+	runs := 0
+	for b.Loop() {
+		s := New()
+		s.Grow(1 << 15)
+		for _, a := range articles {
+			s.Text(a.Text, Options{Title: a.Title})
+		}
+		runs++
+	}
+	b.ReportMetric(float64(runs*len(articles))/b.Elapsed().Seconds(), "articles/s")
+}

@@ -13,6 +13,7 @@ import (
 	"os"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"newsbot/summarize"
 )
@@ -149,6 +150,9 @@ func summarizeJSONL(ctx context.Context, r io.Reader, w, stderr io.Writer, o sum
 	br := bufio.NewReaderSize(r, 1<<16)
 	bw := bufio.NewWriterSize(w, 1<<16)
 	s := summarize.New()
+	// A stream of articles: make room at once for the words of a few
+	// thousand of them.
+	s.Grow(1 << 15)
 	var (
 		rec     article
 		out     []byte
@@ -246,11 +250,15 @@ func trimEOL(b []byte) []byte {
 	return bytes.TrimSuffix(b, []byte("\r"))
 }
 
-// article is one input record of summarize -jsonl.
+// article is one input record of summarize -jsonl. Its fields point into
+// the line it was parsed from and into buf: they hold only until that
+// line is read over or the next parse, which is all summarize -jsonl
+// needs, and it saves copying every article.
 type article struct {
 	id    []byte // the raw JSON value, echoed as it came; null when absent
 	title string
 	text  string
+	buf   []byte // the decoded strings that held escapes
 }
 
 // parse reads a JSON object into a. Most records take a fast path that
@@ -282,6 +290,7 @@ func (a *article) parse(line []byte) error {
 // reports whether it could.
 func (a *article) parseFast(b []byte) bool {
 	a.id, a.title, a.text = nil, "", ""
+	a.buf = a.buf[:0]
 	i := skipWS(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -307,22 +316,29 @@ func (a *article) parseFast(b []byte) bool {
 			return false
 		}
 		i = skipWS(b, i+1)
-		vEnd, ok := skipValue(b, i, 0)
-		if !ok {
-			return false
-		}
+		var (
+			vEnd int
+			ok   bool
+		)
 		switch string(key) {
 		case "id":
+			if vEnd, ok = skipValue(b, i, 0); !ok {
+				return false
+			}
 			a.id = b[i:vEnd]
 		case "title", "text":
+			// Strings are checked and decoded in one pass, the longest
+			// part of every record.
 			var s string
-			if string(b[i:vEnd]) != "null" {
-				if b[i] != '"' {
+			switch {
+			case i < len(b) && b[i] == '"':
+				if s, vEnd, ok = a.decodeString(b, i); !ok {
 					return false
 				}
-				if s, ok = decodeString(b[i:vEnd]); !ok {
-					return false
-				}
+			case bytes.HasPrefix(b[i:], []byte("null")):
+				vEnd = i + 4
+			default:
+				return false
 			}
 			if key[1] == 'i' {
 				a.title = s
@@ -330,6 +346,9 @@ func (a *article) parseFast(b []byte) bool {
 				a.text = s
 			}
 		default:
+			if vEnd, ok = skipValue(b, i, 0); !ok {
+				return false
+			}
 			// encoding/json matches keys without regard to case.
 			if bytes.EqualFold(key, []byte("id")) || bytes.EqualFold(key, []byte("title")) || bytes.EqualFold(key, []byte("text")) {
 				return false
@@ -364,24 +383,23 @@ func skipValue(b []byte, i, depth int) (int, bool) {
 	}
 	switch c := b[i]; {
 	case c == '"':
-		for j := i + 1; j < len(b); j++ {
-			// Skip plain bytes in a tight loop.
-			for j < len(b) && !strSpecial[b[j]] {
-				j++
+		// Bytes beyond ASCII are not checked in a value that is skipped:
+		// encoding/json would replace invalid UTF-8, not reject it.
+		sc := stringScan{b: b, q: -1, e: -1}
+		for j := i + 1; ; {
+			k := sc.next(j)
+			if k < 0 || !noControl(b[j:k]) {
+				return len(b), false
 			}
-			if j >= len(b) {
-				break
+			if b[k] == '"' {
+				return k + 1, true
 			}
-			switch b[j] {
-			case '"':
-				return j + 1, true
-			case '\\':
-				j++
-			default:
-				return j, false // a raw control character
+			n, ok := escapeLen(b, k)
+			if !ok {
+				return k, false
 			}
+			j = k + n
 		}
-		return len(b), false
 	case c == '{' || c == '[':
 		closer := byte('}')
 		if c == '[' {
@@ -431,14 +449,134 @@ func skipValue(b []byte, i, depth int) (int, bool) {
 	return i, false
 }
 
-// strSpecial marks the bytes that end a plain run inside a JSON string.
+// strSpecial marks the bytes that end a plain run inside a JSON string:
+// those JSON gives a meaning (quote, backslash, control characters) and
+// those beyond ASCII, which may need checking or escaping.
 var strSpecial = func() (t [256]bool) {
-	for c := range 0x20 {
-		t[c] = true
+	for c := range 256 {
+		t[c] = c < 0x20 || c == '"' || c == '\\' || c >= utf8.RuneSelf
 	}
-	t['"'], t['\\'] = true, true
 	return t
 }()
+
+// plainRun returns the index of the first byte of b at or after j that
+// strSpecial marks, or len(b). Text is mostly plain ASCII, so it tests
+// eight bytes at a time.
+func plainRun(b string, j int) int {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	for j+8 <= len(b) {
+		x := load8(b, j)
+		// The classic bit tricks: a byte below 0x20, a byte equal to '"'
+		// or '\\' (a zero byte after xor), or a byte with its high bit
+		// set. Each term is nonzero exactly when such a byte is there.
+		q := x ^ ones*'"'
+		bs := x ^ ones*'\\'
+		if ((x-ones*0x20)&^x|(q-ones)&^q|(bs-ones)&^bs|x)&high != 0 {
+			break
+		}
+		j += 8
+	}
+	for j < len(b) && !strSpecial[b[j]] {
+		j++
+	}
+	return j
+}
+
+// stringScan finds the quotes and backslashes of a JSON string. It
+// leaves the scanning to bytes.IndexByte, which takes many bytes at a
+// step, and remembers what it found, so that the escapes of a long
+// string do not make it scan the same bytes again.
+type stringScan struct {
+	b    []byte
+	q, e int // the next quote and the next backslash before it; -1 when not known
+}
+
+// next returns the index of the first quote or backslash at or after j,
+// or -1 when there is none.
+func (sc *stringScan) next(j int) int {
+	if j >= len(sc.b) {
+		return -1
+	}
+	if sc.q < j {
+		q := bytes.IndexByte(sc.b[j:], '"')
+		if q < 0 {
+			return -1
+		}
+		sc.q, sc.e = j+q, -1
+	}
+	if sc.e < j {
+		sc.e = sc.q // none before the quote
+		if e := bytes.IndexByte(sc.b[j:sc.q], '\\'); e >= 0 {
+			sc.e = j + e
+		}
+	}
+	return sc.e
+}
+
+// noControl reports whether b holds no control character, which JSON
+// does not allow raw in a string.
+func noControl(b []byte) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		// Nonzero exactly when a byte is below 0x20.
+		if x := load8(b, i); (x-ones*0x20)&^x&high != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] < 0x20 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainText reports whether b, a string body without quotes or escapes,
+// holds no control character and is valid UTF-8.
+func plainText(b []byte) bool {
+	const (
+		ones = 0x0101010101010101
+		high = 0x8080808080808080
+	)
+	for i := 0; i < len(b); {
+		// Nonzero exactly when a byte is below 0x20 or beyond ASCII.
+		if i+8 <= len(b) {
+			if x := load8(b, i); ((x-ones*0x20)|x)&high == 0 {
+				i += 8
+				continue
+			}
+		}
+		c := b[i]
+		switch {
+		case c < 0x20:
+			return false
+		case c < utf8.RuneSelf:
+			i++
+		default:
+			r, size := utf8.DecodeRune(b[i:])
+			if r == utf8.RuneError && size == 1 {
+				return false
+			}
+			i += size
+		}
+	}
+	return true
+}
+
+// load8 reads eight bytes of b at j, little-endian; the compiler makes it
+// a single load.
+func load8[T string | []byte](b T, j int) uint64 {
+	b = b[j : j+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
 
 // skipNumber checks JSON number syntax: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
 func skipNumber(b []byte, i int) (int, bool) {
@@ -475,73 +613,107 @@ func skipNumber(b []byte, i int) (int, bool) {
 	return i, true
 }
 
-// decodeString decodes a JSON string literal q (with its quotes). It
-// declines invalid UTF-8, which encoding/json would replace, and escapes
-// it cannot decode exactly.
-func decodeString(q []byte) (string, bool) {
-	body := q[1 : len(q)-1]
-	esc := bytes.IndexByte(body, '\\')
-	if esc < 0 {
-		if !utf8.Valid(body) {
-			return "", false
+// decodeString decodes the JSON string literal that opens b[i:] and
+// returns it with the index just past its closing quote. A string
+// without escapes is a view of b; one with escapes is decoded into a.buf.
+// It declines invalid UTF-8, which encoding/json would replace, raw
+// control characters, and escapes it cannot decode exactly.
+func (a *article) decodeString(b []byte, i int) (s string, end int, ok bool) {
+	out := a.buf
+	mark := len(out)
+	escaped := false
+	sc := stringScan{b: b, q: -1, e: -1}
+	for j := i + 1; ; {
+		k := sc.next(j)
+		if k < 0 || !plainText(b[j:k]) {
+			return "", len(b), false
 		}
-		return string(body), true
-	}
-	if !utf8.Valid(body) {
-		return "", false
-	}
-	out := make([]byte, 0, len(body))
-	out = append(out, body[:esc]...)
-	for i := esc; i < len(body); i++ {
-		c := body[i]
-		if c != '\\' {
-			out = append(out, c)
-			continue
-		}
-		i++
-		if i >= len(body) {
-			return "", false
-		}
-		switch body[i] {
-		case '"', '\\', '/':
-			out = append(out, body[i])
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := hex4(body, i+1)
-			if !ok {
-				return "", false
+		if b[k] == '"' {
+			if !escaped {
+				return view(b[i+1 : k]), k + 1, true
 			}
-			i += 4
-			if r >= 0xD800 && r < 0xDC00 {
-				// A surrogate pair; a lone half is left to encoding/json.
-				if i+6 < len(body) && body[i+1] == '\\' && body[i+2] == 'u' {
-					lo, ok := hex4(body, i+3)
-					if !ok || lo < 0xDC00 || lo >= 0xE000 {
-						return "", false
-					}
-					r = (r-0xD800)<<10 + (lo - 0xDC00) + 0x10000
-					i += 6
-				} else {
-					return "", false
-				}
-			} else if r >= 0xDC00 && r < 0xE000 {
-				return "", false
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return "", false
+			out = append(out, b[j:k]...)
+			a.buf = out
+			return view(out[mark:]), k + 1, true
 		}
+		out = append(out, b[j:k]...)
+		escaped = true
+		var n int
+		if out, n, ok = appendEscape(out, b, k); !ok {
+			return "", k, false
+		}
+		j = k + n
 	}
-	return string(out), true
+}
+
+// view returns the bytes of b as a string without copying them; b must
+// not change while the string is in use.
+func view(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
+}
+
+// appendEscape appends what the escape at b[j] (a backslash) stands for
+// and returns how many bytes it took. It declines a lone surrogate,
+// which encoding/json would replace.
+func appendEscape(out, b []byte, j int) ([]byte, int, bool) {
+	if j+1 >= len(b) {
+		return out, 0, false
+	}
+	switch c := b[j+1]; c {
+	case '"', '\\', '/':
+		return append(out, c), 2, true
+	case 'b':
+		return append(out, '\b'), 2, true
+	case 'f':
+		return append(out, '\f'), 2, true
+	case 'n':
+		return append(out, '\n'), 2, true
+	case 'r':
+		return append(out, '\r'), 2, true
+	case 't':
+		return append(out, '\t'), 2, true
+	case 'u':
+		r, ok := hex4(b, j+2)
+		if !ok {
+			return out, 0, false
+		}
+		switch {
+		case r >= 0xD800 && r < 0xDC00:
+			// A surrogate pair.
+			if j+7 >= len(b) || b[j+6] != '\\' || b[j+7] != 'u' {
+				return out, 0, false
+			}
+			lo, ok := hex4(b, j+8)
+			if !ok || lo < 0xDC00 || lo >= 0xE000 {
+				return out, 0, false
+			}
+			r = (r-0xD800)<<10 + (lo - 0xDC00) + 0x10000
+			return utf8.AppendRune(out, r), 12, true
+		case r >= 0xDC00 && r < 0xE000:
+			return out, 0, false
+		}
+		return utf8.AppendRune(out, r), 6, true
+	}
+	return out, 0, false
+}
+
+// escapeLen returns the length of the escape at b[j] (a backslash) and
+// whether JSON allows it.
+func escapeLen(b []byte, j int) (int, bool) {
+	if j+1 >= len(b) {
+		return 0, false
+	}
+	switch b[j+1] {
+	case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+		return 2, true
+	case 'u':
+		_, ok := hex4(b, j+2)
+		return 6, ok
+	}
+	return 0, false
 }
 
 func hex4(b []byte, i int) (rune, bool) {
@@ -590,12 +762,12 @@ func appendJSONString(b []byte, s string) []byte {
 	const hexDigits = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
+	for i := 0; ; {
+		i = plainRun(s, i)
+		if i >= len(s) {
+			break
 		}
+		c := s[i]
 		if c < utf8.RuneSelf {
 			b = append(b, s[start:i]...)
 			switch c {

@@ -221,6 +221,9 @@ func TestParseArticleMatchesEncodingJSON(t *testing.T) {
 		`{"text":"lone surrogate \ud83d here"}`,
 		"{\"text\":\"invalid \xff utf-8\"}",
 		`{"Title":"case","TEXT":"folded"}`,
+		`{"skipped":"escapes \" \\ \u00e9 and \"quotes\"","text":"after a skipped string with escapes"}`,
+		"{\"skipped\":\"invalid \xff utf-8 is replaced, not refused\",\"text\":\"kept\"}",
+		`{"text":"a long text of plain words, longer than sixteen bytes, with \"quotes\" and a line\nbreak"}`,
 	}
 	for _, line := range lines {
 		t.Run(line, func(t *testing.T) {
@@ -254,8 +257,46 @@ func jsonEqual(a, b []byte) bool {
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && fmt.Sprint(x) == fmt.Sprint(y)
 }
 
+// FuzzParseArticle checks the fast reader of records against
+// encoding/json on any line: both accept it or both refuse it, and what
+// they read is the same.
+func FuzzParseArticle(f *testing.F) {
+	for _, seed := range []string{
+		`{"id":"a","title":"T","text":"plain"}`,
+		`{"id":{"a":[1,true,null]},"skipped":"x\\y\"z\u00e9","text":"esc\"aped \ud83d\ude00 \n"}`,
+		`{"skipped":"bad \q","text":"t"}`,
+		"{\"text\":\"raw \x01\"}",
+		`{"TEXT":"folded","text":null}`,
+	} {
+		f.Add([]byte(seed))
+	}
+	f.Fuzz(func(t *testing.T, line []byte) {
+		var a article
+		err := a.parse(line)
+		var want struct {
+			ID    json.RawMessage `json:"id"`
+			Title string          `json:"title"`
+			Text  string          `json:"text"`
+		}
+		wantErr := json.Unmarshal(line, &want)
+		if (err == nil) != (wantErr == nil) {
+			t.Fatalf("parse(%q) = %v, encoding/json says %v", line, err, wantErr)
+		}
+		if err != nil {
+			return
+		}
+		if a.title != want.Title || a.text != want.Text || !jsonEqual(a.id, want.ID) {
+			t.Errorf("parse(%q) = %s %q %q, want %s %q %q", line, a.id, a.title, a.text, want.ID, want.Title, want.Text)
+		}
+	})
+}
+
 func TestParseArticleRejects(t *testing.T) {
-	for _, line := range []string{`{"text":}`, `[1,2]`, `{"text":12}`, `{"id":1} trailing`, `{"text":"unterminated}`, `nul`} {
+	for _, line := range []string{
+		`{"text":}`, `[1,2]`, `{"text":12}`, `{"id":1} trailing`, `{"text":"unterminated}`, `nul`,
+		`{"skipped":"bad \q escape","text":"t"}`, `{"skipped":"short \u12","text":"t"}`, `{"text":"bad \x escape"}`,
+		"{\"skipped\":\"raw \x01 control\",\"text\":\"t\"}", "{\"text\":\"raw \t tab\"}", `{"text":"ends in a backslash\`,
+	} {
 		var a article
 		if err := a.parse([]byte(line)); err == nil {
 			t.Errorf("parse(%q) = nil, want an error", line)

@@ -7,6 +7,11 @@
 // consonants, as in the reference implementation.
 package porter
 
+import (
+	"cmp"
+	"slices"
+)
+
 // Stem returns the stem of a lower-case word.
 func Stem(word string) string {
 	var buf [64]byte
@@ -89,16 +94,17 @@ func isCons(w []byte, i int) bool {
 	return true
 }
 
-// measure counts the VC sequences of w.
+// measure counts the VC sequences of w. It is isCons in one pass: a y
+// after the first letter is a consonant when the letter before it is not.
 func measure(w []byte) int {
 	m := 0
 	prevVowel := false
-	for i := range w {
-		c := isCons(w, i)
-		if c && prevVowel {
+	for i, c := range w {
+		cons := !isVowel(c) && !(c == 'y' && i > 0 && !prevVowel)
+		if cons && prevVowel {
 			m++
 		}
-		prevVowel = !c
+		prevVowel = !cons
 	}
 	return m
 }
@@ -130,6 +136,22 @@ func hasSuffix(w []byte, s string) bool {
 	return len(w) >= len(s) && string(w[len(w)-len(s):]) == s
 }
 
+// endsWith is hasSuffix for a suffix that is not a constant, which the
+// compiler would compare with a call: suffixes are a few bytes, and a
+// loop is faster.
+func endsWith(w []byte, s string) bool {
+	if len(w) < len(s) {
+		return false
+	}
+	w = w[len(w)-len(s):]
+	for i := 0; i < len(s); i++ {
+		if w[i] != s[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // replace swaps suffix (known to be present) for rep.
 func replace(w []byte, suffix, rep string) []byte {
 	return append(w[:len(w)-len(suffix)], rep...)
@@ -150,11 +172,40 @@ type rule struct {
 	cond        cond
 }
 
+// ruleSet holds the rules of a step grouped by the last letter of their
+// suffix: only the rules that end in the word's last letter can match,
+// and within a group the rules keep their order, so the first match is
+// the one the whole list gives.
+type ruleSet [26][]rule
+
+func groupRules(rules []rule) *ruleSet {
+	last := func(r rule) byte { return r.suffix[len(r.suffix)-1] }
+	sorted := slices.Clone(rules)
+	slices.SortStableFunc(sorted, func(a, b rule) int { return cmp.Compare(last(a), last(b)) })
+	var rs ruleSet
+	for i := 0; i < len(sorted); {
+		j := i + 1
+		for j < len(sorted) && last(sorted[j]) == last(sorted[i]) {
+			j++
+		}
+		rs[last(sorted[i])-'a'] = sorted[i:j:j]
+		i = j
+	}
+	return &rs
+}
+
 // applyRules applies the first rule whose suffix matches; when its
 // condition fails the word is left as it is.
-func applyRules(w []byte, rules []rule) []byte {
-	for _, r := range rules {
-		if !hasSuffix(w, r.suffix) {
+func applyRules(w []byte, rules *ruleSet) []byte {
+	if len(w) == 0 {
+		return w
+	}
+	c := w[len(w)-1] - 'a'
+	if c >= byte(len(rules)) {
+		return w
+	}
+	for _, r := range rules[c] {
+		if !endsWith(w, r.suffix) {
 			continue
 		}
 		stem := w[:len(w)-len(r.suffix)]
@@ -179,12 +230,12 @@ func applyRules(w []byte, rules []rule) []byte {
 	return w
 }
 
-var step1aRules = []rule{
+var step1aRules = groupRules([]rule{
 	{"sses", "ss", always},
 	{"ies", "i", always},
 	{"ss", "ss", always},
 	{"s", "", always},
-}
+})
 
 func step1a(w []byte) []byte {
 	if len(w) == 4 && hasSuffix(w, "ies") {
@@ -244,7 +295,7 @@ func step1c(w []byte) []byte {
 	return w
 }
 
-var step2Rules = []rule{
+var step2Rules = groupRules([]rule{
 	{"ational", "ate", mGt0},
 	{"tional", "tion", mGt0},
 	{"enci", "ence", mGt0},
@@ -267,7 +318,7 @@ var step2Rules = []rule{
 	{"biliti", "ble", mGt0},
 	{"fulli", "ful", mGt0},
 	{"logi", "log", logiCond},
-}
+})
 
 func step2(w []byte) []byte {
 	// NLTK applies ALLI -> AL first and runs the step again on success.
@@ -277,7 +328,7 @@ func step2(w []byte) []byte {
 	return applyRules(w, step2Rules)
 }
 
-var step3Rules = []rule{
+var step3Rules = groupRules([]rule{
 	{"icate", "ic", mGt0},
 	{"ative", "", mGt0},
 	{"alize", "al", mGt0},
@@ -285,11 +336,11 @@ var step3Rules = []rule{
 	{"ical", "ic", mGt0},
 	{"ful", "", mGt0},
 	{"ness", "", mGt0},
-}
+})
 
 func step3(w []byte) []byte { return applyRules(w, step3Rules) }
 
-var step4Rules = []rule{
+var step4Rules = groupRules([]rule{
 	{"al", "", mGt1},
 	{"ance", "", mGt1},
 	{"ence", "", mGt1},
@@ -309,7 +360,7 @@ var step4Rules = []rule{
 	{"ous", "", mGt1},
 	{"ive", "", mGt1},
 	{"ize", "", mGt1},
-}
+})
 
 func step4(w []byte) []byte { return applyRules(w, step4Rules) }
 
