@@ -2,6 +2,7 @@ package feeds
 
 import (
 	"slices"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -310,7 +311,8 @@ var groupStop = func() map[string]bool {
 // "russia"). Candidates are then checked exactly, so Match agrees with
 // SameStory.
 //
-// A StoryIndex is not safe for concurrent use; the poller owns one.
+// Matches may run at once; Add must run alone (a sync.RWMutex around the
+// index fits: Match under the read lock, Add under the write lock).
 type StoryIndex struct {
 	entries []groupEntry
 	// sizes and blooms are per entry, kept apart from the (much larger)
@@ -322,7 +324,12 @@ type StoryIndex struct {
 	head     int // entries[:head] were evicted
 	dead     int // evicted entries not yet compacted away
 
-	// Scratch space of Match.
+	// scratch holds *groupScratch values, so that Matches can run at once.
+	scratch sync.Pool
+}
+
+// groupScratch is the working space of one Match.
+type groupScratch struct {
 	counts  []uint16
 	touched []int32
 	query   []groupQueryWord
@@ -434,32 +441,37 @@ func (x *StoryIndex) Match(sig Signature, now time.Time) (story int64, ok bool) 
 	if n < StoryMinShared {
 		return 0, false
 	}
-	if cap(x.counts) < len(x.entries) {
-		x.counts = make([]uint16, len(x.entries), cap(x.entries))
+	sc, _ := x.scratch.Get().(*groupScratch)
+	if sc == nil {
+		sc = new(groupScratch)
 	}
-	x.counts = x.counts[:len(x.entries)]
+	defer x.scratch.Put(sc)
+	if cap(sc.counts) < len(x.entries) {
+		sc.counts = make([]uint16, len(x.entries), cap(x.entries))
+	}
+	sc.counts = sc.counts[:len(x.entries)]
 
 	// One lookup per word; scan reads each class's lists from here.
-	x.query = x.query[:0]
+	sc.query = sc.query[:0]
 	for _, t := range sig.terms {
 		if p := x.postings[t]; p != nil {
-			x.query = append(x.query, groupQueryWord{t, p})
+			sc.query = append(sc.query, groupQueryWord{t, p})
 		}
 	}
 	for c := range groupClasses {
 		need := max(StoryMinShared, groupNeeded(n, groupClasses[c]))
-		x.scan(sig, uint8(c), n-need+1)
+		x.scan(sc, sig, uint8(c), n-need+1)
 	}
 
 	since := now.Add(-StoryWindow)
 	best := int32(-1)
 	bestShared, bestLen := 0, 0
-	for _, pos := range x.touched {
-		shared := int(x.counts[pos])
-		x.counts[pos] = 0
+	for _, pos := range sc.touched {
+		shared := int(sc.counts[pos])
+		sc.counts[pos] = 0
 		m := int(x.sizes[pos])
 		need := max(StoryMinShared, groupNeeded(n, m))
-		rest := x.rest[groupClass(m)]
+		rest := sc.rest[groupClass(m)]
 		// The scanned words are counted; look the others up in the
 		// report's words, stopping as soon as need is out of reach.
 		if shared+len(rest) < need {
@@ -494,7 +506,7 @@ func (x *StoryIndex) Match(sig Signature, now time.Time) (story int64, ok bool) 
 			best, bestShared, bestLen = pos, shared, min(n, m)
 		}
 	}
-	x.touched = x.touched[:0]
+	sc.touched = sc.touched[:0]
 	if best < 0 {
 		return 0, false
 	}
@@ -503,29 +515,29 @@ func (x *StoryIndex) Match(sig Signature, now time.Time) (story int64, ok bool) 
 
 // scan counts, for every report of size class c, how many of the k
 // rarest (in that class) words of sig it holds, and keeps the other words
-// of sig found in the class in x.rest[c].
-func (x *StoryIndex) scan(sig Signature, c uint8, k int) {
-	x.rest[c] = x.rest[c][:0]
-	x.byDF = x.byDF[:0]
-	for _, w := range x.query {
+// of sig found in the class in sc.rest[c].
+func (x *StoryIndex) scan(sc *groupScratch, sig Signature, c uint8, k int) {
+	sc.rest[c] = sc.rest[c][:0]
+	sc.byDF = sc.byDF[:0]
+	for _, w := range sc.query {
 		if list := w.p[c]; len(list) > 0 {
-			x.byDF = append(x.byDF, groupDF{len(list), w.term, list})
+			sc.byDF = append(sc.byDF, groupDF{len(list), w.term, list})
 		}
 	}
-	slices.SortFunc(x.byDF, func(a, b groupDF) int { return a.df - b.df })
+	slices.SortFunc(sc.byDF, func(a, b groupDF) int { return a.df - b.df })
 	// Words absent from the class are the rarest of all: they use up
 	// part of the k without anything to scan.
-	k -= len(sig.terms) - len(x.byDF)
-	for i, w := range x.byDF {
+	k -= len(sig.terms) - len(sc.byDF)
+	for i, w := range sc.byDF {
 		if i >= k+groupExtraScan {
-			x.rest[c] = append(x.rest[c], w.term)
+			sc.rest[c] = append(sc.rest[c], w.term)
 			continue
 		}
 		for _, pos := range w.list {
-			if x.counts[pos] == 0 {
-				x.touched = append(x.touched, pos)
+			if sc.counts[pos] == 0 {
+				sc.touched = append(sc.touched, pos)
 			}
-			x.counts[pos]++
+			sc.counts[pos]++
 		}
 	}
 }
@@ -578,5 +590,4 @@ func (x *StoryIndex) compact() {
 	for pos := range x.entries {
 		x.index(pos)
 	}
-	x.counts = nil
 }

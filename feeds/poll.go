@@ -73,14 +73,28 @@ type Poller struct {
 	// queued feed's articles in one transaction, while the others wait.
 	// SQLite takes one writer at a time anyway, and FTS5 merges far less
 	// after a few large transactions than after many small ones. The
-	// saver alone matches stories, so two workers never start two
-	// stories for one event.
-	mu      sync.Mutex
-	saved   *sync.Cond // on mu: a batch was written or the saver left
-	queue   []*saveRequest
-	saving  bool
-	stories *StoryIndex
+	// saver alone adds stories, so two workers never start two stories
+	// for one event.
+	mu     sync.Mutex
+	saved  *sync.Cond // on mu: a batch was written or the saver left
+	queue  []*saveRequest
+	saving bool
+
+	// Story matching runs in the workers, against stories under a read
+	// lock; the saver then checks the articles that matched nothing
+	// against recent, the stories added since (gen counts additions;
+	// recent holds those from recentFrom on), and against each other.
+	storiesMu  sync.RWMutex
+	stories    *StoryIndex
+	gen        int64
+	recent     *StoryIndex
+	recentFrom int64
 }
+
+// recentMax bounds the saver's index of the stories added lately; past
+// it a fresh one starts, and a worker that matched before then is
+// checked against all stories again.
+const recentMax = 20000
 
 // saveRequest is one feed's new articles waiting to be saved.
 type saveRequest struct {
@@ -90,6 +104,10 @@ type saveRequest struct {
 	saved    []newsbot.Article
 	err      error
 	done     bool // guarded by Poller.mu
+	// matched holds the stories the worker found (0: none), as of
+	// stories generation gen.
+	matched []int64
+	gen     int64
 }
 
 // Result is what one poll of one feed did.
@@ -132,7 +150,7 @@ const leadChars = 2000
 // articles, once.
 func (p *Poller) loadStories(ctx context.Context) error {
 	p.once.Do(func() {
-		p.stories = NewStoryIndex()
+		p.stories, p.recent = NewStoryIndex(), NewStoryIndex()
 		recent, err := p.Store.RecentArticles(ctx, p.now().Add(-StoryWindow), leadChars)
 		if err != nil {
 			p.loadErr = fmt.Errorf("load recent stories: %w", err)
@@ -332,11 +350,17 @@ func (p *Poller) save(ctx context.Context, fresh []newsbot.Article, now time.Tim
 	if len(fresh) == 0 {
 		return nil, nil
 	}
-	req := &saveRequest{articles: fresh, now: now, sigs: make([]Signature, len(fresh))}
+	req := &saveRequest{articles: fresh, now: now, sigs: make([]Signature, len(fresh)), matched: make([]int64, len(fresh))}
 	for i := range fresh {
 		req.sigs[i] = Sign(fresh[i].Title, fresh[i].Text)
 		fresh[i].Fingerprint = req.sigs[i].Fingerprint()
 	}
+	p.storiesMu.RLock()
+	req.gen = p.gen
+	for i, sig := range req.sigs {
+		req.matched[i], _ = p.stories.Match(sig, now)
+	}
+	p.storiesMu.RUnlock()
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.saved == nil {
@@ -387,7 +411,14 @@ func (p *Poller) saveBatch(ctx context.Context, batch []*saveRequest) {
 		r.saved, r.err = nil, nil
 		for i, a := range r.articles {
 			sig := r.sigs[i]
-			if story, ok := p.stories.Match(sig, r.now); ok {
+			// Only the saver adds stories, so it reads them unlocked.
+			since := p.recent
+			if r.gen < p.recentFrom {
+				since = p.stories // recent no longer covers the worker's view
+			}
+			if r.matched[i] != 0 {
+				a.StoryID = r.matched[i]
+			} else if story, ok := since.Match(sig, r.now); ok {
 				a.StoryID = story
 			} else if story, ok := fresh.Match(sig, r.now); ok {
 				a.StoryID = story
@@ -417,10 +448,17 @@ func (p *Poller) saveBatch(ctx context.Context, batch []*saveRequest) {
 		}
 		return
 	}
+	p.storiesMu.Lock()
+	defer p.storiesMu.Unlock()
+	if p.recent.Len() > recentMax {
+		p.recent, p.recentFrom = NewStoryIndex(), p.gen
+	}
 	for _, a := range saved {
 		k := key{a.FeedID, a.DedupeKey}
 		r := owner[k]
 		p.stories.Add(a.StoryID, sigOf[k], r.now)
+		p.recent.Add(a.StoryID, sigOf[k], r.now)
+		p.gen++
 		r.saved = append(r.saved, a)
 	}
 }
