@@ -17,7 +17,7 @@ import (
 const articleColumns = `a.id, a.feed_id, coalesce(a.story_id, 0), a.dedupe_key, a.url, a.title, a.author, a.text,
 	a.summary, a.image_url, a.fingerprint, a.published_at, a.fetched_at, a.backlog`
 
-func scanArticle(row interface{ Scan(...any) error }, extra ...any) (newsbot.Article, error) {
+func scanArticle(row scanner, extra ...any) (newsbot.Article, error) {
 	var a newsbot.Article
 	var summary string
 	var fp, published, fetched int64
@@ -176,23 +176,7 @@ func (db *DB) StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Artic
 }
 
 func (db *DB) queryArticles(ctx context.Context, what, query string, args ...any) ([]newsbot.Article, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []newsbot.Article
-	for rows.Next() {
-		a, err := scanArticle(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, db, what, func(r scanner) (newsbot.Article, error) { return scanArticle(r) }, query, args...)
 }
 
 // Story returns the story with id.

@@ -13,7 +13,7 @@ import (
 
 const digestColumns = `id, guild_id, channel_id, cron, timezone, max_stories, next_run_at, last_run_at, created_by, created_at`
 
-func scanDigest(row interface{ Scan(...any) error }) (newsbot.Digest, error) {
+func scanDigest(row scanner) (newsbot.Digest, error) {
 	var d newsbot.Digest
 	var next, last, created int64
 	err := row.Scan(&d.ID, &d.GuildID, &d.ChannelID, &d.Cron, &d.Timezone, &d.Max, &next, &last, &d.CreatedBy, &created)

@@ -16,7 +16,7 @@ const feedColumns = `id, url, site_url, title, image_url, etag, last_modified, i
 	next_check_at, last_checked_at, last_success_at, last_error, last_error_at,
 	failures, disabled_at, created_at`
 
-func scanFeed(row interface{ Scan(...any) error }) (newsbot.Feed, error) {
+func scanFeed(row scanner) (newsbot.Feed, error) {
 	var f newsbot.Feed
 	var interval, next, checked, success, errAt, disabled, created int64
 	err := row.Scan(&f.ID, &f.URL, &f.SiteURL, &f.Title, &f.ImageURL, &f.ETag, &f.LastModified,
@@ -92,23 +92,7 @@ func (db *DB) Feeds(ctx context.Context) ([]newsbot.Feed, error) {
 }
 
 func (db *DB) queryFeeds(ctx context.Context, what, query string, args ...any) ([]newsbot.Feed, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []newsbot.Feed
-	for rows.Next() {
-		f, err := scanFeed(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, db, what, scanFeed, query, args...)
 }
 
 // UpdateFeed saves everything about f but its URL and creation time, and

@@ -10,7 +10,7 @@ import (
 
 const followColumns = `id, guild_id, channel_id, feed_id, mode, include, exclude, created_by, created_at, stopped_at, stopped_reason`
 
-func scanFollow(row interface{ Scan(...any) error }) (newsbot.Follow, error) {
+func scanFollow(row scanner) (newsbot.Follow, error) {
 	var f newsbot.Follow
 	var created, stopped int64
 	err := row.Scan(&f.ID, &f.GuildID, &f.ChannelID, &f.FeedID, &f.Mode, &f.Include, &f.Exclude,
@@ -58,23 +58,7 @@ func (db *DB) FeedFollows(ctx context.Context, feedID int64) ([]newsbot.Follow, 
 }
 
 func (db *DB) queryFollows(ctx context.Context, what, query string, args ...any) ([]newsbot.Follow, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []newsbot.Follow
-	for rows.Next() {
-		f, err := scanFollow(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, db, what, scanFollow, query, args...)
 }
 
 // RemoveFollow deletes a follow of guildID; another guild's follow is

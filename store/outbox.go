@@ -12,7 +12,7 @@ import (
 const deliveryColumns = `id, key, kind, guild_id, channel_id, user_id, payload, status, attempts, next_attempt_at,
 	last_error, message_id, created_at, sent_at`
 
-func scanDelivery(row interface{ Scan(...any) error }) (newsbot.Delivery, error) {
+func scanDelivery(row scanner) (newsbot.Delivery, error) {
 	var d newsbot.Delivery
 	var next, created, sent int64
 	err := row.Scan(&d.ID, &d.Key, &d.Kind, &d.GuildID, &d.ChannelID, &d.UserID, &d.Payload, &d.Status,

@@ -11,7 +11,7 @@ import (
 
 const subscriptionColumns = `id, guild_id, user_id, topic, cadence, time_of_day, timezone, next_run_at, paused_at, paused_reason, created_at`
 
-func scanSubscription(row interface{ Scan(...any) error }) (newsbot.Subscription, error) {
+func scanSubscription(row scanner) (newsbot.Subscription, error) {
 	var s newsbot.Subscription
 	var next, paused, created int64
 	err := row.Scan(&s.ID, &s.GuildID, &s.UserID, &s.Topic, &s.Cadence, &s.Time, &s.Timezone, &next, &paused, &s.PausedReason, &created)
@@ -66,23 +66,7 @@ func (db *DB) AllSubscriptions(ctx context.Context) ([]newsbot.Subscription, err
 }
 
 func (db *DB) querySubscriptions(ctx context.Context, what, query string, args ...any) ([]newsbot.Subscription, error) {
-	rows, err := db.db.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	defer rows.Close()
-	var out []newsbot.Subscription
-	for rows.Next() {
-		s, err := scanSubscription(rows)
-		if err != nil {
-			return nil, fmt.Errorf("store: %s: %w", what, err)
-		}
-		out = append(out, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("store: %s: %w", what, err)
-	}
-	return out, nil
+	return queryAll(ctx, db, what, scanSubscription, query, args...)
 }
 
 // RemoveSubscription deletes a user's topic in a guild.
