@@ -293,13 +293,21 @@ func (s *site) word(z *rand.Zipf) string { return s.words[z.Uint64()] }
 func (s *site) zipf(r *rand.Rand) *rand.Zipf { return rand.NewZipf(r, 1.1, 1, uint64(len(s.words)-1)) }
 
 func vocabulary() []string {
-	common := strings.Fields(`the of and to in a is that for on said with was as at by it from
-		his be has have an are were government minister president officials police people year
-		week country city state talks market prices bank company shares report new first last
-		after before over under more than two three million billion percent according spokesman`)
+	// As in English, the most frequent words are function words; content
+	// words such as "minister" or "market" come a few hundred ranks down.
+	function := strings.Fields(`the of and to in a is that for on said with was as at by it from
+		his be has have an are were this but not they which its had will their been would who
+		after more than also about over up out into can there one two when new other first`)
+	content := strings.Fields(`government minister president officials police people year week
+		country city state talks market prices bank company shares report last before under
+		three million billion percent according spokesman`)
 	r := rand.New(rand.NewPCG(3, 4))
-	words := append([]string(nil), common...)
+	words := append([]string(nil), function...)
 	for len(words) < 50000 {
+		if i := len(words) - 200; i >= 0 && i%20 == 0 && i/20 < len(content) {
+			words = append(words, content[i/20])
+			continue
+		}
 		n := 3 + r.IntN(8)
 		w := make([]byte, n)
 		for i := range w {
