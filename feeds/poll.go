@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sync"
 	"time"
@@ -89,6 +90,7 @@ type Poller struct {
 	gen        int64
 	recent     *StoryIndex
 	recentFrom int64
+	matchSlots chan struct{}
 }
 
 // recentMax bounds the saver's index of the stories added lately; past
@@ -151,6 +153,7 @@ const leadChars = 2000
 func (p *Poller) loadStories(ctx context.Context) error {
 	p.once.Do(func() {
 		p.stories, p.recent = NewStoryIndex(), NewStoryIndex()
+		p.matchSlots = make(chan struct{}, runtime.GOMAXPROCS(0))
 		recent, err := p.Store.RecentArticles(ctx, p.now().Add(-StoryWindow), leadChars)
 		if err != nil {
 			p.loadErr = fmt.Errorf("load recent stories: %w", err)
@@ -355,12 +358,16 @@ func (p *Poller) save(ctx context.Context, fresh []newsbot.Article, now time.Tim
 		req.sigs[i] = Sign(fresh[i].Title, fresh[i].Text)
 		fresh[i].Fingerprint = req.sigs[i].Fingerprint()
 	}
+	// As many matches at once as there are cores: more only wait, and
+	// each holds scratch space as large as the index.
+	p.matchSlots <- struct{}{}
 	p.storiesMu.RLock()
 	req.gen = p.gen
 	for i, sig := range req.sigs {
 		req.matched[i], _ = p.stories.Match(sig, now)
 	}
 	p.storiesMu.RUnlock()
+	<-p.matchSlots
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.saved == nil {
