@@ -73,9 +73,9 @@ type Poller struct {
 	// that finds no save running becomes the saver and writes every
 	// queued feed's articles in one transaction, while the others wait.
 	// SQLite takes one writer at a time anyway, and FTS5 merges far less
-	// after a few large transactions than after many small ones. The
-	// saver alone adds stories, so two workers never start two stories
-	// for one event.
+	// after a few large transactions than after many small ones. Only the
+	// saver adds stories, so two workers never start two stories for one
+	// event.
 	mu     sync.Mutex
 	saved  *sync.Cond // on mu: a batch was written or the saver left
 	queue  []*saveRequest

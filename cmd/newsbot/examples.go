@@ -26,17 +26,17 @@ var exampleFiles embed.FS
 // time, so console mode shows the backlog stored quietly and new
 // articles posted as they appear.
 type exampleSite struct {
-	start   time.Time
-	every   time.Duration // one more item is released this often
-	withold int           // newest items held back per feed at start
-	now     func() time.Time
+	start    time.Time
+	every    time.Duration // one more item is released this often
+	withhold int           // newest items held back per feed at start
+	now      func() time.Time
 
 	files map[string][]byte
 	names []string
 }
 
 func newExampleSite(now func() time.Time, every time.Duration) (*exampleSite, error) {
-	s := &exampleSite{start: now(), every: every, withold: 2, now: now, files: map[string][]byte{}}
+	s := &exampleSite{start: now(), every: every, withhold: 2, now: now, files: map[string][]byte{}}
 	err := fs.WalkDir(exampleFiles, "examples", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
@@ -72,7 +72,7 @@ func (s *exampleSite) held(i int) int {
 	if released%n > i {
 		mine++
 	}
-	return max(0, s.withold-mine)
+	return max(0, s.withhold-mine)
 }
 
 func (s *exampleSite) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -58,11 +58,7 @@ func runPoll(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("poll: -once is required; \"newsbot run\" polls continuously: %w", errUsage)
 	}
-	cfg, log, err := setup(e, *configPath)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, log, db, err := setupStore(ctx, e, *configPath)
 	if err != nil {
 		return err
 	}
@@ -168,11 +164,7 @@ func runFeeds(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("feeds: want \"import FILE.opml\" or \"export\": %w", errUsage)
 	}
-	cfg, _, err := setup(e, *configPath)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	_, _, db, err := setupStore(ctx, e, *configPath)
 	if err != nil {
 		return err
 	}

@@ -43,9 +43,18 @@ func newLogger(w io.Writer, cfg *config.Config) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-// openStore opens the configured database.
-func openStore(ctx context.Context, cfg *config.Config) (*store.DB, error) {
-	return store.Open(ctx, cfg.Database.Path)
+// setupStore is setup followed by opening the configured database; the
+// caller closes it.
+func setupStore(ctx context.Context, e *env, configPath string) (*config.Config, *slog.Logger, *store.DB, error) {
+	cfg, log, err := setup(e, configPath)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := store.Open(ctx, cfg.Database.Path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return cfg, log, db, nil
 }
 
 // Console mode's demo: the example feeds are read every consolePoll
@@ -66,11 +75,7 @@ func runBot(ctx context.Context, e *env, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	cfg, log, err := setup(e, *configPath)
-	if err != nil {
-		return err
-	}
-	db, err := openStore(ctx, cfg)
+	cfg, log, db, err := setupStore(ctx, e, *configPath)
 	if err != nil {
 		return err
 	}

@@ -22,15 +22,11 @@ since:7d and source:NAME, as in /search.`)
 		fs.Usage()
 		return fmt.Errorf("search: %w", errUsage)
 	}
-	cfg, _, err := setup(e, *configPath)
-	if err != nil {
-		return err
-	}
 	q, err := newsbot.ParseQuery(strings.Join(fs.Args(), " "), time.Now())
 	if err != nil {
 		return fmt.Errorf("search: %w", err)
 	}
-	db, err := openStore(ctx, cfg)
+	_, _, db, err := setupStore(ctx, e, *configPath)
 	if err != nil {
 		return err
 	}
