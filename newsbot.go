@@ -26,6 +26,9 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrSchemaTooNew means the database was written by a newer newsbot.
 	ErrSchemaTooNew = errors.New("database schema is newer than this newsbot")
+	// ErrConflict means another process did the same work first; the
+	// caller drops its copy.
+	ErrConflict = errors.New("already done by another process")
 )
 
 // Invalid marks err as caused by the user's input (a URL that cannot be
@@ -356,6 +359,10 @@ type Delivery struct {
 	MessageID string
 	CreatedAt time.Time
 	SentAt    time.Time
+	// Stories lists the stories an article post carries. Enqueuing the
+	// post records them as posted in its channel, so a story reported by
+	// another feed later is not posted there again.
+	Stories []int64
 }
 
 // Validate reports the first field that is not acceptable.
@@ -369,4 +376,40 @@ func (d *Delivery) Validate() error {
 		return invalid("delivery target", "no channel and no user")
 	}
 	return nil
+}
+
+// Match is an article that matched a user's topic subscription, waiting
+// for (or recorded in) a DM. A user gets each story once, however many of
+// their topics and feeds carry it.
+type Match struct {
+	ID             int64
+	SubscriptionID int64
+	UserID         string
+	GuildID        string
+	ArticleID      int64
+	StoryID        int64
+	MatchedAt      time.Time
+	// DeliveryKey is the DM that carried the match; empty while waiting.
+	DeliveryKey string
+
+	// Topic and Article are filled when matches are read for a DM.
+	Topic   string
+	Article Article
+}
+
+// Health is what a channel was last told about a feed's health.
+type Health string
+
+// Feed health states, as announced in channels.
+const (
+	HealthOK       Health = "ok"
+	HealthFailing  Health = "failing"
+	HealthDisabled Health = "disabled"
+)
+
+// HealthChange is a feed whose health differs from what its channels were
+// last told.
+type HealthChange struct {
+	Feed     Feed
+	From, To Health
 }

@@ -96,14 +96,22 @@ func (db *DB) ClaimDueDigests(ctx context.Context, now time.Time, lease time.Dur
 	return out, nil
 }
 
-// FinishDigest records a digest run: the window it covered ended at
-// lastRun, the next is due at nextRun; the lease is released.
-func (db *DB) FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time) error {
-	res, err := db.write.ExecContext(ctx, `UPDATE digests SET last_run_at = ?, next_run_at = ?, lease_until = 0 WHERE id = ?`,
-		ms(lastRun), ms(nextRun), id)
-	if err == nil {
-		err = mustAffect(res)
-	}
+// FinishDigest records a digest run in one transaction: its outbox rows,
+// the end of the window it covered (lastRun) and when the next is due; the
+// lease is released. Rows already in the outbox (a run repeated after a
+// crash) are not written twice.
+func (db *DB) FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time, ds []newsbot.Delivery) error {
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := enqueue(ctx, tx, ds, db.Now()); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE digests SET last_run_at = ?, next_run_at = ?, lease_until = 0 WHERE id = ?`,
+			ms(lastRun), ms(nextRun), id)
+		if err == nil {
+			err = mustAffect(res)
+		}
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: finish digest %d: %w", id, explain(err))
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -20,7 +22,8 @@ func scanFollow(row scanner) (newsbot.Follow, error) {
 }
 
 // AddFollow makes a channel follow a feed. A channel follows a feed once:
-// a second follow is newsbot.ErrExists.
+// a second follow is newsbot.ErrExists, unless the first was stopped
+// (the bot had lost access to the channel), which it then replaces.
 func (db *DB) AddFollow(ctx context.Context, f newsbot.Follow) (newsbot.Follow, error) {
 	if err := f.Validate(); err != nil {
 		return f, fmt.Errorf("store: add follow: %w", err)
@@ -29,15 +32,17 @@ func (db *DB) AddFollow(ctx context.Context, f newsbot.Follow) (newsbot.Follow, 
 		f.CreatedAt = db.Now()
 	}
 	f.CreatedAt = fromMS(ms(f.CreatedAt))
-	res, err := db.write.ExecContext(ctx, `INSERT INTO follows (guild_id, channel_id, feed_id, mode, include, exclude,
-		created_by, created_at, stopped_at, stopped_reason) VALUES (?,?,?,?,?,?,?,?,?,?)`,
+	err := db.write.QueryRowContext(ctx, `INSERT INTO follows (guild_id, channel_id, feed_id, mode, include, exclude,
+		created_by, created_at, stopped_at, stopped_reason) VALUES (?,?,?,?,?,?,?,?,?,?)
+		ON CONFLICT (channel_id, feed_id) DO UPDATE SET guild_id = excluded.guild_id, mode = excluded.mode,
+			include = excluded.include, exclude = excluded.exclude, created_by = excluded.created_by,
+			created_at = excluded.created_at, stopped_at = excluded.stopped_at, stopped_reason = excluded.stopped_reason
+			WHERE follows.stopped_at > 0
+		RETURNING id`,
 		f.GuildID, f.ChannelID, f.FeedID, f.Mode, f.Include, f.Exclude, f.CreatedBy, ms(f.CreatedAt),
-		ms(f.StoppedAt), f.StoppedReason)
-	if isUnique(err) {
+		ms(f.StoppedAt), f.StoppedReason).Scan(&f.ID)
+	if errors.Is(err, sql.ErrNoRows) {
 		err = newsbot.ErrExists
-	}
-	if err == nil {
-		f.ID, err = res.LastInsertId()
 	}
 	if err != nil {
 		return f, fmt.Errorf("store: channel %s follow feed %d: %w", f.ChannelID, f.FeedID, explain(err))

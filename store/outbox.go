@@ -25,34 +25,11 @@ func scanDelivery(row scanner) (newsbot.Delivery, error) {
 // whose key is already there is skipped, so producers may enqueue the
 // same thing again after a crash. It returns how many were new.
 func (db *DB) Enqueue(ctx context.Context, ds []newsbot.Delivery) (int, error) {
-	now := db.Now()
 	added := 0
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (key, kind, guild_id, channel_id, user_id, payload,
-			status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,'pending',?,?) ON CONFLICT (key) DO NOTHING`)
-		if err != nil {
-			return err
-		}
-		defer stmt.Close()
-		for _, d := range ds {
-			if err := d.Validate(); err != nil {
-				return err
-			}
-			if d.Payload == nil {
-				d.Payload = []byte{}
-			}
-			res, err := stmt.ExecContext(ctx, d.Key, d.Kind, d.GuildID, d.ChannelID, d.UserID, d.Payload,
-				ms(d.NextAttemptAt), ms(now))
-			if err != nil {
-				return fmt.Errorf("delivery %q: %w", d.Key, err)
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			added += int(n)
-		}
-		return nil
+		var err error
+		added, err = enqueue(ctx, tx, ds, db.Now())
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("store: enqueue deliveries: %w", explain(err))

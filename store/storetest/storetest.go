@@ -48,7 +48,7 @@ type Store interface {
 	ChannelDigest(ctx context.Context, guildID, channelID string) (newsbot.Digest, error)
 	DeleteDigest(ctx context.Context, guildID, channelID string) error
 	ClaimDueDigests(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Digest, error)
-	FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time) error
+	FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time, ds []newsbot.Delivery) error
 
 	AddSubscription(ctx context.Context, s newsbot.Subscription) (newsbot.Subscription, error)
 	UserSubscriptions(ctx context.Context, guildID, userID string) ([]newsbot.Subscription, error)
@@ -62,6 +62,25 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, messageID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
 	MarkFailed(ctx context.Context, id int64, reason string) error
+
+	Cursor(ctx context.Context, name string) (int64, error)
+	ArticlesAfter(ctx context.Context, afterID int64, limit int) ([]newsbot.Article, error)
+	PostedStories(ctx context.Context, channelID string, storyIDs []int64) (map[int64]bool, error)
+	PostedStory(ctx context.Context, channelID string, storyID int64) (newsbot.Delivery, error)
+	CommitRoute(ctx context.Context, cursor string, to int64, ds []newsbot.Delivery, ms []newsbot.Match) (int, error)
+	DueDMUsers(ctx context.Context, quietSince, dayAgo time.Time, dailyCap int) ([]string, error)
+	WaitingMatches(ctx context.Context, userID string, subscriptionID int64) ([]newsbot.Match, error)
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]newsbot.Subscription, error)
+	CommitDM(ctx context.Context, matchIDs []int64, ds []newsbot.Delivery, subscriptionID int64, next time.Time) error
+	MuteFeed(ctx context.Context, userID string, feedID int64) error
+	Subscription(ctx context.Context, userID string, id int64) (newsbot.Subscription, error)
+	RemoveSubscriptionID(ctx context.Context, userID string, id int64) error
+	TakePauseNote(ctx context.Context, userID string) (string, error)
+	StopChannel(ctx context.Context, channelID, reason string, at time.Time) error
+	HealthChanges(ctx context.Context, failingAfter int) ([]newsbot.HealthChange, error)
+	CommitHealth(ctx context.Context, feedID int64, to newsbot.Health, ds []newsbot.Delivery) error
+	DigestArticles(ctx context.Context, feedIDs []int64, since, until time.Time, limit int) ([]newsbot.Article, error)
+	StoriesArticles(ctx context.Context, storyIDs []int64) ([]newsbot.Article, error)
 }
 
 // Open makes an empty store for one test whose clock is now. It registers
@@ -86,6 +105,11 @@ func Run(t *testing.T, open Open) {
 	t.Run("digests", func(t *testing.T) { testDigests(t, open) })
 	t.Run("subscriptions", func(t *testing.T) { testSubscriptions(t, open) })
 	t.Run("outbox", func(t *testing.T) { testOutbox(t, open) })
+	t.Run("route", func(t *testing.T) { testRoute(t, open) })
+	t.Run("DM matches", func(t *testing.T) { testMatches(t, open) })
+	t.Run("stop channel and revive follow", func(t *testing.T) { testStopChannel(t, open) })
+	t.Run("feed health", func(t *testing.T) { testHealth(t, open) })
+	t.Run("digest articles", func(t *testing.T) { testDigestArticles(t, open) })
 }
 
 func fixed(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -520,7 +544,7 @@ func testDigests(t *testing.T, open Open) {
 	_, err := s.ChannelDigest(ctx, "OTHER", "C")
 	wantErr(t, "ChannelDigest from another guild", err, newsbot.ErrNotFound)
 
-	if err := s.FinishDigest(ctx, d.ID, T0, T0.Add(24*time.Hour)); err != nil {
+	if err := s.FinishDigest(ctx, d.ID, T0, T0.Add(24*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	in.Cron, in.Max, in.NextRunAt = "0 18 * * 1-5", 5, T0.Add(9*time.Hour)
@@ -544,7 +568,7 @@ func testDigests(t *testing.T, open Open) {
 	if again := must(s.ClaimDueDigests(ctx, T0.Add(10*time.Hour), time.Minute, 10))(t); len(again) != 0 {
 		t.Errorf("ClaimDueDigests during the lease = %d, want 0", len(again))
 	}
-	if err := s.FinishDigest(ctx, due[0].ID, T0.Add(10*time.Hour), T0.Add(34*time.Hour)); err != nil {
+	if err := s.FinishDigest(ctx, due[0].ID, T0.Add(10*time.Hour), T0.Add(34*time.Hour), nil); err != nil {
 		t.Fatal(err)
 	}
 	if again := must(s.ClaimDueDigests(ctx, T0.Add(11*time.Hour), time.Minute, 10))(t); len(again) != 1 || again[0].ChannelID != "C" {
