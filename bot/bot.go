@@ -37,6 +37,43 @@ type Store interface {
 	StoryArticles(ctx context.Context, storyID int64) ([]newsbot.Article, error)
 	Search(ctx context.Context, q newsbot.Query) ([]newsbot.SearchHit, error)
 	Delivery(ctx context.Context, key string) (newsbot.Delivery, error)
+
+	// Delivery: routing new articles, posts, digests, DMs, health.
+	Feed(ctx context.Context, id int64) (newsbot.Feed, error)
+	FeedFollows(ctx context.Context, feedID int64) ([]newsbot.Follow, error)
+	Cursor(ctx context.Context, name string) (int64, error)
+	ArticlesAfter(ctx context.Context, afterID int64, limit int) ([]newsbot.Article, error)
+	PostedStories(ctx context.Context, channelID string, storyIDs []int64) (map[int64]bool, error)
+	PostedStory(ctx context.Context, channelID string, storyID int64) (newsbot.Delivery, error)
+	CommitRoute(ctx context.Context, cursor string, to int64, ds []newsbot.Delivery, ms []newsbot.Match) (int, error)
+	Enqueue(ctx context.Context, ds []newsbot.Delivery) (int, error)
+	StopChannel(ctx context.Context, channelID, reason string, at time.Time) error
+	HealthChanges(ctx context.Context, failingAfter int) ([]newsbot.HealthChange, error)
+	CommitHealth(ctx context.Context, feedID int64, to newsbot.Health, ds []newsbot.Delivery) error
+
+	// Channel digests.
+	PutDigest(ctx context.Context, d newsbot.Digest) (newsbot.Digest, error)
+	ChannelDigest(ctx context.Context, guildID, channelID string) (newsbot.Digest, error)
+	DeleteDigest(ctx context.Context, guildID, channelID string) error
+	ClaimDueDigests(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Digest, error)
+	FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time, ds []newsbot.Delivery) error
+	DigestArticles(ctx context.Context, feedIDs []int64, since, until time.Time, limit int) ([]newsbot.Article, error)
+	StoriesArticles(ctx context.Context, storyIDs []int64) ([]newsbot.Article, error)
+
+	// Topic subscriptions and their DMs.
+	AddSubscription(ctx context.Context, s newsbot.Subscription) (newsbot.Subscription, error)
+	UserSubscriptions(ctx context.Context, guildID, userID string) ([]newsbot.Subscription, error)
+	AllSubscriptions(ctx context.Context) ([]newsbot.Subscription, error)
+	Subscription(ctx context.Context, userID string, id int64) (newsbot.Subscription, error)
+	RemoveSubscription(ctx context.Context, guildID, userID, topic string) error
+	RemoveSubscriptionID(ctx context.Context, userID string, id int64) error
+	PauseSubscriptions(ctx context.Context, userID, reason string, at time.Time) error
+	TakePauseNote(ctx context.Context, userID string) (string, error)
+	MuteFeed(ctx context.Context, userID string, feedID int64) error
+	DueDMUsers(ctx context.Context, quietSince, dayAgo time.Time, dailyCap int) ([]string, error)
+	WaitingMatches(ctx context.Context, userID string, subscriptionID int64) ([]newsbot.Match, error)
+	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]newsbot.Subscription, error)
+	CommitDM(ctx context.Context, matchIDs []int64, ds []newsbot.Delivery, subscriptionID int64, next time.Time) error
 }
 
 // Web reaches the web through the guarded fetcher. Errors about the URL a
@@ -78,6 +115,24 @@ type Config struct {
 	// on a connection after five missed acknowledgements (about 3.5
 	// minutes), so the watchdog only acts when that did not help.
 	Watchdog Watchdog
+	// Delivery tunes posts, digests and DMs; zero values take defaults.
+	Delivery Delivery
+	// Wake, when set, is called after something was written to the
+	// outbox, so the sender sends it without waiting for its next poll.
+	Wake func()
+}
+
+// Delivery tunes what the bot sends on its own.
+type Delivery struct {
+	// DMEvery is the least time between two subscription DMs to one
+	// user; matches found meanwhile wait and go together. Default 10m.
+	DMEvery time.Duration
+	// DMDailyCap is the most subscription DMs one user gets in 24 hours;
+	// default 24.
+	DMDailyCap int
+	// FailingAfter is how many consecutive failures make a followed feed
+	// announced as failing in its channels; default 3.
+	FailingAfter int
 }
 
 // Watchdog tunes the gateway watchdog; see Config.Watchdog.
@@ -97,6 +152,8 @@ type Bot struct {
 	now       func() time.Time
 	log       *slog.Logger
 	watchdog  Watchdog
+	delivery  Delivery
+	wake      func()
 
 	// longQueries keeps queries too long for a button's custom ID.
 	longQueries *queryCache
@@ -112,6 +169,8 @@ func New(cfg Config) *Bot {
 		now:         cfg.Now,
 		log:         cfg.Log,
 		watchdog:    cfg.Watchdog,
+		delivery:    cfg.Delivery,
+		wake:        cfg.Wake,
 		longQueries: newQueryCache(4096),
 	}
 	if b.now == nil {
@@ -122,6 +181,12 @@ func New(cfg Config) *Bot {
 	}
 	b.watchdog.QuietAfter = cmp.Or(b.watchdog.QuietAfter, 5*time.Minute)
 	b.watchdog.Every = cmp.Or(b.watchdog.Every, 30*time.Second)
+	b.delivery.DMEvery = cmp.Or(b.delivery.DMEvery, 10*time.Minute)
+	b.delivery.DMDailyCap = cmp.Or(b.delivery.DMDailyCap, 24)
+	b.delivery.FailingAfter = cmp.Or(b.delivery.FailingAfter, 3)
+	if b.wake == nil {
+		b.wake = func() {}
+	}
 	// The key is a derivation, not the token itself, so nothing that
 	// leaks a signature or the key can be used to log in.
 	mac := hmac.New(sha256.New, cfg.Secret)

@@ -281,7 +281,7 @@ func (b *Bot) feedWhy(ctx context.Context, ix *discordgo.Interaction, opts optio
 		for _, fl := range gf.Follows {
 			r := route{Follow: fl, Reason: filterReason(fl, a)}
 			if a.StoryID != 0 {
-				if d, err := b.store.Delivery(ctx, PostKey(fl.ChannelID, a.StoryID)); err == nil {
+				if d, err := b.store.PostedStory(ctx, fl.ChannelID, a.StoryID); err == nil {
 					r.Delivery = &d
 				} else if !errors.Is(err, newsbot.ErrNotFound) {
 					return nil, err
@@ -336,10 +336,4 @@ func siteHost(raw string) string {
 		return ""
 	}
 	return strings.TrimPrefix(strings.ToLower(u.Hostname()), "www.")
-}
-
-// PostKey is the outbox key of an article's story posted in a channel:
-// a channel gets each story once, whichever of its feeds carried it.
-func PostKey(channelID string, storyID int64) string {
-	return "post:" + channelID + ":" + strconv.FormatInt(storyID, 10)
 }
