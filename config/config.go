@@ -28,6 +28,7 @@ type Config struct {
 	Database Database `yaml:"database"`
 	Feeds    Feeds    `yaml:"feeds"`
 	Summary  Summary  `yaml:"summary"`
+	Delivery Delivery `yaml:"delivery"`
 	Log      Log      `yaml:"log"`
 	HTTP     HTTP     `yaml:"http"`
 
@@ -68,6 +69,15 @@ type Summary struct {
 	Sentences int `yaml:"sentences" doc:"sentences per summary (1 to 10)"`
 }
 
+// Delivery configures what the bot sends on its own: posts, digests,
+// DMs and feed-health notices.
+type Delivery struct {
+	Rate         int           `yaml:"rate" doc:"most Discord REST calls per second, all kinds together (1 to 50)"`
+	DMEvery      time.Duration `yaml:"dm_every" doc:"least time between two subscription DMs to one user (1m to 24h)"`
+	DMDailyCap   int           `yaml:"dm_daily_cap" doc:"most subscription DMs to one user in 24 hours (1 to 1000)"`
+	FailingAfter int           `yaml:"failing_after" doc:"consecutive failures before a channel is told its feed is failing (1 to 100)"`
+}
+
 // Log configures logging.
 type Log struct {
 	Level  string `yaml:"level" doc:"debug, info, warn or error"`
@@ -91,8 +101,9 @@ func Default() Config {
 			PerHostLimit: 2,
 			FetchTimeout: 30 * time.Second,
 		},
-		Summary: Summary{Sentences: 3},
-		Log:     Log{Level: "info", Format: "text"},
+		Summary:  Summary{Sentences: 3},
+		Delivery: Delivery{Rate: 40, DMEvery: 10 * time.Minute, DMDailyCap: 24, FailingAfter: 3},
+		Log:      Log{Level: "info", Format: "text"},
 	}
 }
 
@@ -340,6 +351,18 @@ func (c *Config) Validate() error {
 	}
 	if n := c.Summary.Sentences; n < 1 || n > 10 {
 		bad("summary.sentences", n, "from 1 to 10")
+	}
+	if n := c.Delivery.Rate; n < 1 || n > 50 {
+		bad("delivery.rate", n, "from 1 to 50 per second (Discord allows 50)")
+	}
+	if d := c.Delivery.DMEvery; d < time.Minute || d > 24*time.Hour {
+		bad("delivery.dm_every", d, "a duration from 1m to 24h")
+	}
+	if n := c.Delivery.DMDailyCap; n < 1 || n > 1000 {
+		bad("delivery.dm_daily_cap", n, "from 1 to 1000")
+	}
+	if n := c.Delivery.FailingAfter; n < 1 || n > 100 {
+		bad("delivery.failing_after", n, "from 1 to 100")
 	}
 	oneOf("log.level", c.Log.Level, "debug", "info", "warn", "error")
 	oneOf("log.format", c.Log.Format, "text", "json")

@@ -139,7 +139,7 @@ func TestBadValues(t *testing.T) {
 		{"unknown key", "feeds:\n  poll_intervall: 5m\n", nil,
 			`unknown key "feeds.poll_intervall"`},
 		{"unknown section", "discrod:\n  token: x\n", nil,
-			`unknown section "discrod": want one of database, discord, feeds, http, log, summary`},
+			`unknown section "discrod": want one of database, delivery, discord, feeds, http, log, summary`},
 		{"section not a mapping", "feeds: 5\n", nil,
 			`feeds: want a mapping of keys, got "5"`},
 		{"list for a scalar", "log:\n  level: [debug]\n", nil,

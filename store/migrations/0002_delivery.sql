@@ -56,3 +56,7 @@ ALTER TABLE subscriptions ADD COLUMN pause_told INTEGER NOT NULL DEFAULT 0;
 -- DM pacing reads a user's recent DMs.
 CREATE INDEX deliveries_dm ON deliveries (user_id, created_at) WHERE kind = 'dm';
 CREATE INDEX deliveries_channel ON deliveries (channel_id) WHERE status = 'pending';
+
+-- Articles stored before delivery existed count as routed: an upgrade
+-- must not post a feed's whole history.
+INSERT INTO cursors (name, value) SELECT 'route', coalesce(max(id), 0) FROM articles;
