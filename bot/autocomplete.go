@@ -27,6 +27,8 @@ func (b *Bot) autocomplete(ctx context.Context, ix *discordgo.Interaction, r res
 			choices, err = b.feedRemoveChoices(ctx, ix, typed, r.ChannelName)
 		case data.Name == "search" && focused.Name == "source":
 			choices, err = b.sourceChoices(ctx, ix.GuildID, typed)
+		case data.Name == "unsubscribe" && focused.Name == "topic":
+			choices, err = b.topicChoices(ctx, ix.GuildID, userID(ix), typed)
 		}
 	}
 	if err != nil {

@@ -154,6 +154,8 @@ type Bot struct {
 	watchdog  Watchdog
 	delivery  Delivery
 	wake      func()
+	// topics matches new articles against every topic subscription.
+	topics *Percolator
 
 	// longQueries keeps queries too long for a button's custom ID.
 	longQueries *queryCache
@@ -171,6 +173,7 @@ func New(cfg Config) *Bot {
 		watchdog:    cfg.Watchdog,
 		delivery:    cfg.Delivery,
 		wake:        cfg.Wake,
+		topics:      NewPercolator(),
 		longQueries: newQueryCache(4096),
 	}
 	if b.now == nil {
@@ -241,6 +244,7 @@ func (b *Bot) command(ctx context.Context, ix *discordgo.Interaction, r responde
 	data2, err := spec.run(b)(ctx, ix, x)
 	stop()
 	b.finish(ctx, ix, x, data2, err)
+	b.tellPause(ctx, ix, x)
 }
 
 // finish sends a handler's answer, or turns its error into one.

@@ -96,6 +96,8 @@ func commandSpecs() []*commandSpec {
 		Description: "How many key sentences (1 to 10)", MinValue: &minOne, MaxValue: 10}
 	delivery := str("delivery", "instant: a DM per story; daily: one DM a day", false, 0)
 	delivery.Choices = choices(string(newsbot.CadenceInstant), string(newsbot.CadenceDaily))
+	unsubscribeTopic := str("topic", "The topic to stop", true, maxQueryLen)
+	unsubscribeTopic.Autocomplete = true
 
 	return []*commandSpec{
 		{
@@ -134,7 +136,7 @@ func commandSpecs() []*commandSpec {
 				},
 			},
 			ephemeral: true,
-			run:       func(b *Bot) handlerFunc { return b.comingSoon("Scheduled digests") },
+			run:       func(b *Bot) handlerFunc { return b.digestCommand },
 		},
 		{
 			def: &discordgo.ApplicationCommand{
@@ -170,17 +172,17 @@ func commandSpecs() []*commandSpec {
 				},
 			},
 			ephemeral: true,
-			run:       func(b *Bot) handlerFunc { return b.comingSoon("Topic subscriptions") },
+			run:       func(b *Bot) handlerFunc { return b.subscribe },
 		},
 		{
 			def: &discordgo.ApplicationCommand{
 				Name: "unsubscribe", Description: "Stop a topic subscription", Contexts: guildOnly,
 				Options: []*discordgo.ApplicationCommandOption{
-					str("topic", "The topic to stop", true, maxQueryLen),
+					unsubscribeTopic,
 				},
 			},
 			ephemeral: true,
-			run:       func(b *Bot) handlerFunc { return b.comingSoon("Topic subscriptions") },
+			run:       func(b *Bot) handlerFunc { return b.unsubscribe },
 		},
 		{
 			def: &discordgo.ApplicationCommand{
@@ -188,7 +190,7 @@ func commandSpecs() []*commandSpec {
 				Options: []*discordgo.ApplicationCommandOption{},
 			},
 			ephemeral: true,
-			run:       func(b *Bot) handlerFunc { return b.comingSoon("Topic subscriptions") },
+			run:       func(b *Bot) handlerFunc { return b.subscriptionsList },
 		},
 		{
 			def: &discordgo.ApplicationCommand{
@@ -286,11 +288,4 @@ func canManage(ix *discordgo.Interaction) bool {
 // help answers /help.
 func (b *Bot) help(ctx context.Context, ix *discordgo.Interaction, x *exchange) (*discordgo.InteractionResponseData, error) {
 	return renderHelp(Commands()), nil
-}
-
-// comingSoon answers a command whose feature is not built yet.
-func (b *Bot) comingSoon(what string) handlerFunc {
-	return func(ctx context.Context, ix *discordgo.Interaction, x *exchange) (*discordgo.InteractionResponseData, error) {
-		return comingSoon(what), nil
-	}
 }

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -100,6 +101,10 @@ func (c *Console) Exec(ctx context.Context, line string) (quit bool) {
 		c.click(ctx, strings.ToLower(line))
 		return false
 	}
+	if n, ok := strings.CutPrefix(strings.ToLower(line), "click "); ok {
+		c.clickNumber(ctx, strings.TrimSpace(n))
+		return false
+	}
 	if !strings.HasPrefix(line, "/") {
 		c.printf("Commands start with /, as in /search prisoner exchange; /help lists them.\n")
 		return false
@@ -135,12 +140,29 @@ func (c *Console) interaction(typ discordgo.InteractionType) *discordgo.Interact
 	}
 }
 
+// clickNumber presses the n-th button of the last answer.
+func (c *Console) clickNumber(ctx context.Context, n string) {
+	i, err := strconv.Atoi(n)
+	c.mu.Lock()
+	var btn discordgo.Button
+	ok := err == nil && i >= 1 && i <= len(c.last)
+	if ok {
+		btn = c.last[i-1]
+	}
+	c.mu.Unlock()
+	if !ok {
+		c.printf("There is no button %s in the last answer.\n", n)
+		return
+	}
+	c.press(ctx, btn.CustomID)
+}
+
 // click presses the Next or Previous button of the last answer.
 func (c *Console) click(ctx context.Context, which string) {
 	c.mu.Lock()
 	var id string
 	for _, btn := range c.last {
-		if (which == "next") == strings.HasPrefix(btn.Label, "Next") {
+		if pageWord(btn) == which || (which == "previous" && pageWord(btn) == "prev") {
 			id = btn.CustomID
 		}
 	}
@@ -149,8 +171,25 @@ func (c *Console) click(ctx context.Context, which string) {
 		c.printf("There is no %s page to go to.\n", which)
 		return
 	}
+	c.press(ctx, id)
+}
+
+// pageWord is what to type for a paging button: next or prev; "" for
+// other buttons.
+func pageWord(btn discordgo.Button) string {
+	switch {
+	case strings.HasPrefix(btn.Label, "Next"):
+		return "next"
+	case strings.HasPrefix(btn.Label, "◀ Previous"):
+		return "prev"
+	}
+	return ""
+}
+
+// press clicks the button with customID on the last answer.
+func (c *Console) press(ctx context.Context, customID string) {
 	ix := c.interaction(discordgo.InteractionMessageComponent)
-	ix.Data = discordgo.MessageComponentInteractionData{CustomID: id, ComponentType: discordgo.ButtonComponent}
+	ix.Data = discordgo.MessageComponentInteractionData{CustomID: customID, ComponentType: discordgo.ButtonComponent}
 	ix.Message = &discordgo.Message{ID: "console-message", ChannelID: ConsoleChannelID, GuildID: ConsoleGuildID}
 	c.b.handle(ctx, ix, &consoleResponder{c: c})
 }
@@ -225,10 +264,10 @@ func consoleText(content string, embeds []*discordgo.MessageEmbed, buttons []dis
 	}
 	if len(buttons) > 0 {
 		var labels []string
-		for _, btn := range buttons {
-			word := "prev"
-			if strings.HasPrefix(btn.Label, "Next") {
-				word = "next"
+		for i, btn := range buttons {
+			word := pageWord(btn)
+			if word == "" {
+				word = "click " + strconv.Itoa(i+1)
 			}
 			labels = append(labels, "["+btn.Label+": type "+word+"]")
 		}
@@ -249,6 +288,15 @@ func plain(s string) string {
 			b.WriteByte(s[i])
 		case ch == '*' && i+1 < len(s) && s[i+1] == '*':
 			i++
+		case ch == '<' && strings.HasPrefix(s[i:], "<t:"):
+			end := strings.IndexByte(s[i:], '>')
+			t, ok := consoleTime(s[i : i+max(end, 0)+1])
+			if end < 0 || !ok {
+				b.WriteByte(ch)
+				continue
+			}
+			b.WriteString(t)
+			i += end
 		case ch == '<' && strings.HasPrefix(s[i:], "<#"):
 			end := strings.IndexByte(s[i:], '>')
 			if end < 0 {
@@ -262,6 +310,27 @@ func plain(s string) string {
 		}
 	}
 	return b.String()
+}
+
+// consoleTime renders a Discord timestamp tag, <t:UNIX> or <t:UNIX:STYLE>,
+// as the console's reader would see it: the time in UTC, or for the
+// relative style (R) the time from now.
+func consoleTime(tag string) (string, bool) {
+	inner := strings.TrimSuffix(strings.TrimPrefix(tag, "<t:"), ">")
+	secs, style, _ := strings.Cut(inner, ":")
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return "", false
+	}
+	t := time.Unix(n, 0).UTC()
+	if style == "R" {
+		if now := time.Now(); t.After(now) {
+			return until(t, now), true
+		} else {
+			return ago(t, now), true
+		}
+	}
+	return t.Format("Mon 2 Jan 2006 15:04 MST"), true
 }
 
 // consoleResponder prints what the bot answers.

@@ -741,7 +741,7 @@ func renderPost(a newsbot.Article, f newsbot.Feed) *discordgo.MessageSend {
 func renderHelp(cmds []*discordgo.ApplicationCommand) *discordgo.InteractionResponseData {
 	var b strings.Builder
 	b.WriteString("newsbot reads news feeds, keeps the key sentences of every article, and delivers them: " +
-		"as posts in channels, as scheduled digests, and as answers to searches.\n\n")
+		"as posts in channels, as scheduled digests, as answers to searches, and by DM for the topics you subscribe to.\n\n")
 	for _, c := range cmds {
 		subs := 0
 		for _, o := range c.Options {
@@ -772,12 +772,6 @@ func usage(opts []*discordgo.ApplicationCommandOption) string {
 		}
 	}
 	return s
-}
-
-// comingSoon answers the commands registered before their feature is built.
-func comingSoon(what string) *discordgo.InteractionResponseData {
-	return message(what+" are not built yet: this newsbot can follow feeds, search and summarize, "+
-		"and the command is here so it works the day they arrive. Nothing was changed.", true)
 }
 
 // autocompleteChoices builds the choices of an autocomplete answer,

@@ -214,6 +214,9 @@ func (b *Bot) component(ctx context.Context, ix *discordgo.Interaction, r respon
 
 // click turns a page button into that page.
 func (b *Bot) click(ctx context.Context, ix *discordgo.Interaction, customID string) (*discordgo.InteractionResponseData, error) {
+	if isSubButton(customID) {
+		return b.subscriptionClick(ctx, ix, customID)
+	}
 	if ix.GuildID == "" {
 		return nil, errBadButton
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 
@@ -38,11 +39,23 @@ func (db *DB) AddSubscription(ctx context.Context, s newsbot.Subscription) (news
 		if n >= newsbot.MaxSubscriptionsPerUser {
 			return fmt.Errorf("at most %d topics per user: %w", newsbot.MaxSubscriptionsPerUser, newsbot.ErrInvalid)
 		}
+		// DMs reach a user, not a topic: while the user's other topics are
+		// paused because Discord refused a DM, a new one is paused too.
+		told := 0
+		if s.PausedAt.IsZero() {
+			var paused int64
+			err := tx.QueryRowContext(ctx, `SELECT paused_at, paused_reason, pause_told FROM subscriptions
+				WHERE user_id = ? AND paused_at > 0 ORDER BY paused_at DESC LIMIT 1`, s.UserID).Scan(&paused, &s.PausedReason, &told)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			s.PausedAt = fromMS(paused)
+		}
 		var err error
 		s, err = scanSubscription(tx.QueryRowContext(ctx, `INSERT INTO subscriptions (guild_id, user_id, topic, cadence,
-			time_of_day, timezone, next_run_at, paused_at, paused_reason, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)
+			time_of_day, timezone, next_run_at, paused_at, paused_reason, pause_told, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)
 			RETURNING `+subscriptionColumns, s.GuildID, s.UserID, s.Topic, s.Cadence, s.Time, s.Timezone,
-			ms(s.NextRunAt), ms(s.PausedAt), s.PausedReason, ms(s.CreatedAt)))
+			ms(s.NextRunAt), ms(s.PausedAt), s.PausedReason, told, ms(s.CreatedAt)))
 		if isUnique(err) {
 			return newsbot.ErrExists
 		}
@@ -88,8 +101,9 @@ func (db *DB) PauseSubscriptions(ctx context.Context, userID, reason string, at 
 	if reason == "" {
 		at = time.Time{}
 	}
-	if _, err := db.write.ExecContext(ctx, `UPDATE subscriptions SET paused_at = ?, paused_reason = ? WHERE user_id = ?`,
-		ms(at), reason, userID); err != nil {
+	// A new pause is told anew, even after an earlier one was.
+	if _, err := db.write.ExecContext(ctx, `UPDATE subscriptions SET paused_at = ?, paused_reason = ?, pause_told = 0
+		WHERE user_id = ?`, ms(at), reason, userID); err != nil {
 		return fmt.Errorf("store: pause subscriptions of user %s: %w", userID, explain(err))
 	}
 	return nil

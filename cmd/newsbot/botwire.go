@@ -5,6 +5,10 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
 
 	"newsbot"
 	"newsbot/bot"
@@ -13,37 +17,45 @@ import (
 	"newsbot/store"
 )
 
-// serveBot runs the bot until ctx ends: on Discord when cfg.Discord.Token
-// is set, else in console mode on e.stdin and e.stdout. In console mode it
-// hands the console to onConsole (when not nil) before reading commands,
-// so the wiring can print channel posts with (*bot.Console).Post.
-func serveBot(ctx context.Context, e *env, cfg *config.Config, db *store.DB, poller *feeds.Poller, fetcher *feeds.Fetcher, log *slog.Logger, onConsole func(*bot.Console)) error {
-	b := newBot(cfg, db, poller, fetcher, log)
-	if cfg.Console() {
-		c := b.NewConsole(e.stdin, e.stdout)
-		if onConsole != nil {
-			onConsole(c)
-		}
-		err := c.Run(ctx)
-		if !errors.Is(err, io.EOF) {
-			return err
-		}
-		// Input ended (newsbot run < /dev/null, or under a supervisor):
-		// polling goes on until interrupted.
-		log.Info("console input ended; running until interrupted")
-		<-ctx.Done()
-		return nil
-	}
-	dg, err := bot.NewSession(cfg.Discord.Token, cfg.Discord.APIURL)
-	if err != nil {
-		return err
-	}
-	return b.Run(ctx, dg)
+// sendLease is how long the sender holds the outbox rows it claimed.
+const sendLease = 20 * time.Second
+
+// delivery is the bot with what it sends through: on Discord a gateway
+// session and its REST transport, in console mode the terminal.
+type delivery struct {
+	bot    *bot.Bot
+	sender *bot.Sender
+	dg     *discordgo.Session // nil in console mode
+	log    *slog.Logger
 }
 
-// newBot wires the bot to the store, the poller and the fetcher.
-func newBot(cfg *config.Config, db *store.DB, poller *feeds.Poller, fetcher *feeds.Fetcher, log *slog.Logger) *bot.Bot {
-	return bot.New(bot.Config{
+// newDelivery wires the bot to the store, the poller, the fetcher and a
+// sender draining the outbox to Discord (or, in console mode, to
+// e.stdout), and loads the subscriptions' topics.
+func newDelivery(ctx context.Context, e *env, cfg *config.Config, db *store.DB, poller *feeds.Poller, fetcher *feeds.Fetcher, log *slog.Logger) (*delivery, error) {
+	d := &delivery{log: log}
+	var out bot.Transport
+	if cfg.Console() {
+		out = bot.NewConsoleTransport(e.stdout)
+	} else {
+		dg, err := bot.NewSession(cfg.Discord.Token, cfg.Discord.APIURL)
+		if err != nil {
+			return nil, err
+		}
+		d.dg, out = dg, bot.NewDiscordTransport(dg)
+	}
+	d.sender = bot.NewSender(bot.SenderConfig{
+		Store:     db,
+		Transport: out,
+		Rate:      float64(cfg.Delivery.Rate),
+		// After a crash, rows it had claimed are sent again once their
+		// lease ends, with the same nonce, which Discord remembers for a
+		// few minutes: a short lease keeps both the wait and the risk low.
+		Lease:  sendLease,
+		Log:    log,
+		OnGone: func(ctx context.Context, x newsbot.Delivery, reason string) { d.bot.Gone(ctx, x, reason) },
+	})
+	d.bot = bot.New(bot.Config{
 		Store:     db,
 		Web:       botWeb{poller: poller, fetcher: fetcher},
 		GuildID:   cfg.Discord.GuildID,
@@ -51,7 +63,66 @@ func newBot(cfg *config.Config, db *store.DB, poller *feeds.Poller, fetcher *fee
 		// The buttons' signing key is derived from the token inside bot.
 		Secret: []byte(cfg.Discord.Token),
 		Log:    log,
+		Delivery: bot.Delivery{
+			DMEvery:      cfg.Delivery.DMEvery,
+			DMDailyCap:   cfg.Delivery.DMDailyCap,
+			FailingAfter: cfg.Delivery.FailingAfter,
+		},
+		Wake: d.sender.Wake,
 	})
+	if err := d.bot.LoadTopics(ctx); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// deliver runs every delivery step once: new articles to posts and
+// matches, due digests, due DMs, feed-health notices. A failing step is
+// logged and the others still run.
+func (d *delivery) deliver(ctx context.Context) {
+	steps := []struct {
+		name string
+		run  func(context.Context) (int, error)
+	}{
+		{"route", d.bot.Route},
+		{"digests", d.bot.RunDigests},
+		{"dms", d.bot.RunDMs},
+		{"health", d.bot.CheckHealth},
+	}
+	for _, s := range steps {
+		n, err := s.run(ctx)
+		if err != nil && ctx.Err() == nil {
+			d.log.Error("delivery step", "step", s.name, "error", err)
+		} else if n > 0 {
+			d.log.Debug("delivery step", "step", s.name, "queued", n)
+		}
+	}
+}
+
+// serve runs the sender and the bot until ctx ends: on Discord, or in
+// console mode on e.stdin and e.stdout.
+func (d *delivery) serve(ctx context.Context, e *env) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() {
+		if err := d.sender.Run(ctx); err != nil && ctx.Err() == nil {
+			d.log.Error("sender stopped", "error", err)
+		}
+	})
+	if d.dg != nil {
+		return d.bot.Run(ctx, d.dg)
+	}
+	err := d.bot.NewConsole(e.stdin, e.stdout).Run(ctx)
+	if !errors.Is(err, io.EOF) {
+		return err
+	}
+	// Input ended (newsbot run < /dev/null, or under a supervisor):
+	// polling and delivery go on until interrupted.
+	d.log.Info("console input ended; running until interrupted")
+	<-ctx.Done()
+	return nil
 }
 
 // botWeb gives the bot the poller's and the fetcher's view of the web.

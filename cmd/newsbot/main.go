@@ -15,6 +15,10 @@ import (
 	"runtime/debug"
 	"strings"
 	"syscall"
+
+	// Time zones of digests and subscriptions work on hosts without a
+	// zoneinfo database (minimal containers).
+	_ "time/tzdata"
 )
 
 func main() {

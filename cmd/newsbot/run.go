@@ -8,8 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"slices"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -66,6 +65,9 @@ const (
 	// pollTick is how often due feeds are looked for; each feed keeps its
 	// own interval.
 	pollTick = "@every 5s"
+	// deliverTick is how often due digests, DMs and health changes are
+	// looked for (new articles go out after each poll as well).
+	deliverTick = "@every 5s"
 )
 
 func runBot(ctx context.Context, e *env, args []string) error {
@@ -106,10 +108,15 @@ func runBot(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	// In console mode new articles of the feeds the console channel
-	// follows print as posts. (On Discord, posting is the delivery
-	// outbox's job.)
-	var console atomic.Pointer[bot.Console]
+	if cfg.Console() {
+		// Posts, digests and DMs print between the console's answers:
+		// one writer, one whole message at a time.
+		e.stdout = &lockedWriter{w: e.stdout}
+	}
+	d, err := newDelivery(ctx, e, cfg, db, poller, fetcher, log)
+	if err != nil {
+		return err
+	}
 
 	if cfg.HTTP.Listen != "" {
 		stop, err := serveHealth(ctx, cfg.HTTP.Listen, db, log)
@@ -121,22 +128,23 @@ func runBot(ctx context.Context, e *env, args []string) error {
 
 	poll := func() {
 		err := poller.PollDue(ctx, func(r feeds.Result) {
-			if len(r.New) == 0 {
-				return
-			}
-			log.Info("stored articles", "feed_url", r.Feed.URL, "new", len(r.New))
-			if c := console.Load(); c != nil {
-				postToConsole(ctx, db, c, r, log)
+			if len(r.New) > 0 {
+				log.Info("stored articles", "feed_url", r.Feed.URL, "new", len(r.New))
 			}
 		})
 		if err != nil && ctx.Err() == nil {
 			log.Error("poll", "error", err)
 		}
+		// What the poll stored goes out now, not at the next tick.
+		d.deliver(ctx)
 	}
 	if cfg.Console() {
 		// The demo's first read before the prompt, so search has
 		// something to find at once.
 		poll()
+	} else {
+		// What a previous run left to send goes out at once.
+		d.deliver(ctx)
 	}
 	// The scheduler ticks; due feeds are claimed from the store, so a
 	// tick that finds a poll still running is skipped, not stacked.
@@ -144,13 +152,16 @@ func runBot(ctx context.Context, e *env, args []string) error {
 	if _, err := sched.AddFunc(pollTick, poll); err != nil {
 		return fmt.Errorf("schedule polling: %w", err)
 	}
+	if _, err := sched.AddFunc(deliverTick, func() { d.deliver(ctx) }); err != nil {
+		return fmt.Errorf("schedule delivery: %w", err)
+	}
 	sched.Start()
 	defer func() {
 		// Wait for a running poll to finish before the store closes.
 		<-sched.Stop().Done()
 	}()
 
-	err = serveBot(ctx, e, cfg, db, poller, fetcher, log, console.Store)
+	err = d.serve(ctx, e)
 	if errors.Is(err, context.Canceled) {
 		err = nil
 	}
@@ -175,22 +186,17 @@ func addExampleFeeds(ctx context.Context, db *store.DB, s *exampleSite) error {
 	return nil
 }
 
-// postToConsole prints the new articles of a poll that the console's
-// channel follows; the backlog of a newly added feed is never posted.
-func postToConsole(ctx context.Context, db *store.DB, c *bot.Console, r feeds.Result, log *slog.Logger) {
-	follows, err := db.FeedFollows(ctx, r.Feed.ID)
-	if err != nil {
-		log.Error("console posts", "feed_url", r.Feed.URL, "error", err)
-		return
-	}
-	if !slices.ContainsFunc(follows, func(f newsbot.Follow) bool { return f.ChannelID == bot.ConsoleChannelID }) {
-		return
-	}
-	for _, a := range r.New {
-		if !a.Backlog {
-			c.Post(a, r.Feed)
-		}
-	}
+// lockedWriter serializes writes, so messages printed by different
+// goroutines do not interleave.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }
 
 // serveHealth answers GET /healthz with 200 while the store answers. The

@@ -145,6 +145,27 @@ func testMatches(t *testing.T, open Open) {
 	if note := must(s.TakePauseNote(ctx, "U1"))(t); note != "" {
 		t.Errorf("TakePauseNote(second time) = %q, want empty", note)
 	}
+	// A topic added meanwhile is paused with the others, and not told again.
+	added := must(s.AddSubscription(ctx, newsbot.Subscription{GuildID: "G2", UserID: "U1", Topic: "rates", Cadence: newsbot.CadenceInstant}))(t)
+	if added.PausedAt.IsZero() || added.PausedReason != "Discord refused the DM" {
+		t.Errorf("topic added while paused = %+v, want it paused with the same reason", added)
+	}
+	if note := must(s.TakePauseNote(ctx, "U1"))(t); note != "" {
+		t.Errorf("TakePauseNote after adding a topic = %q, want empty: the user was told", note)
+	}
+	// Resumed, then refused again: told again.
+	if err := s.PauseSubscriptions(ctx, "U1", "", T0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PauseSubscriptions(ctx, "U1", "refused again", T0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if note := must(s.TakePauseNote(ctx, "U1"))(t); note != "refused again" {
+		t.Errorf("TakePauseNote after a second pause = %q, want the new reason", note)
+	}
+	if err := s.RemoveSubscriptionID(ctx, "U1", added.ID); err != nil {
+		t.Fatal(err)
+	}
 
 	if got := must(s.Subscription(ctx, "U1", daily.ID))(t); got.Topic != "prisoner" {
 		t.Errorf("Subscription = %+v", got)
