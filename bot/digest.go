@@ -57,7 +57,8 @@ const (
 // missed (at most a week) and the next run is the next one to come. A
 // digest that fails is logged and left to its lease, to be tried again
 // when the lease ends; the others go on. It returns how many digests were
-// written to the outbox; the error is one that stopped the whole run.
+// written to the outbox (a repeated run whose messages were there already
+// counts too); the error is one that stopped the whole run.
 func (b *Bot) RunDigests(ctx context.Context) (sent int, err error) {
 	for {
 		if err := ctx.Err(); err != nil {
@@ -250,12 +251,8 @@ func (b *Bot) composeDigest(ctx context.Context, guildID, channelID string, sinc
 
 	// Group what passes the filters by story; an article not grouped
 	// into a story is a story of its own.
-	type group struct {
-		articles []newsbot.Article
-	}
-	groups := make(map[int64]*group)
-	var keys []int64
-	var storyIDs []int64
+	groups := make(map[int64][]newsbot.Article)
+	var keys, storyIDs []int64 // in the order first met: deterministic
 	for _, a := range articles {
 		if filterReason(byFeed[a.FeedID], a) != "" {
 			continue
@@ -264,16 +261,13 @@ func (b *Bot) composeDigest(ctx context.Context, guildID, channelID string, sinc
 		if key == 0 {
 			key = -a.ID
 		}
-		g := groups[key]
-		if g == nil {
-			g = &group{}
-			groups[key] = g
+		if _, ok := groups[key]; !ok {
 			keys = append(keys, key)
 			if a.StoryID != 0 {
 				storyIDs = append(storyIDs, a.StoryID)
 			}
 		}
-		g.articles = append(g.articles, a)
+		groups[key] = append(groups[key], a)
 	}
 	if len(keys) == 0 {
 		return v, nil
@@ -302,15 +296,15 @@ func (b *Bot) composeDigest(ctx context.Context, guildID, channelID string, sinc
 
 	stories := make([]digestStory, 0, len(keys))
 	for _, key := range keys {
-		g := groups[key]
+		group := groups[key]
 		// The lead is the first report in the window; the channel's
 		// feed order breaks ties.
-		lead := slices.MinFunc(g.articles, func(x, y newsbot.Article) int {
+		lead := slices.MinFunc(group, func(x, y newsbot.Article) int {
 			return cmp.Or(x.FetchedAt.Compare(y.FetchedAt), cmp.Compare(order[x.FeedID], order[y.FeedID]), cmp.Compare(x.ID, y.ID))
 		})
 		s := digestStory{Lead: lead, Source: cmp.Or(names[lead.FeedID], "unknown source"), order: order[lead.FeedID]}
 		sources := []int64{lead.FeedID}
-		for _, a := range g.articles {
+		for _, a := range group {
 			if !slices.Contains(sources, a.FeedID) {
 				sources = append(sources, a.FeedID)
 			}
@@ -485,7 +479,11 @@ func stamp(t time.Time) string { return "<t:" + strconv.FormatInt(t.Unix(), 10) 
 // whenIn shows t to a reader twice: in their own zone (a Discord
 // timestamp) and in the channel's, named.
 func whenIn(t time.Time, loc *time.Location) string {
-	return stamp(t) + ", that is " + zoneTime(t, loc) + " in " + escape(loc.String())
+	s := stamp(t) + ", that is " + zoneTime(t, loc)
+	if loc != time.UTC {
+		s += " in " + escape(loc.String())
+	}
+	return s
 }
 
 // digestCommand answers /digest and its subcommands, for the channel the

@@ -598,8 +598,9 @@ func TestDigestCommands(t *testing.T) {
 	out = e.exec(`/digest schedule cron:"0 8 * * *" timezone:America/New_York max:3`)
 	for _, want := range []string{
 		"Digest scheduled in #console: `0 8 * * *` in America/New_York, up to 3 stories.",
-		// The 8th is the day clocks spring forward: EDT.
-		"Next digest: <t:1772971200:F>, that is Sun 8 Mar 2026 08:00 EDT in America/New_York.",
+		// The 8th is the day clocks spring forward: EDT. (The console
+		// shows the reader's half of the line in UTC.)
+		"Next digest: Sun 8 Mar 2026 12:00 UTC, that is Sun 8 Mar 2026 08:00 EDT in America/New_York.",
 		"No feed is followed in #console yet",
 	} {
 		if !strings.Contains(out, want) {
@@ -617,7 +618,7 @@ func TestDigestCommands(t *testing.T) {
 	out = e.exec(`/digest show`)
 	for _, want := range []string{
 		"Digest of #console: `0 8 * * *` in America/New_York, up to 3 stories.",
-		"Next digest: <t:1772971200:F>, that is Sun 8 Mar 2026 08:00 EDT in America/New_York.",
+		"Next digest: Sun 8 Mar 2026 12:00 UTC, that is Sun 8 Mar 2026 08:00 EDT in America/New_York.",
 		"Last digest: none yet",
 		"Feeds (in digest mode): Alpha.",
 	} {
@@ -628,7 +629,7 @@ func TestDigestCommands(t *testing.T) {
 
 	// /digest now with nothing new.
 	out = e.exec(`/digest now`)
-	if !strings.Contains(out, "Nothing new in #console since <t:1772805600:F>, that is Fri 6 Mar 2026 09:00 EST in America/New_York; nothing was sent.") {
+	if !strings.Contains(out, "Nothing new in #console since Fri 6 Mar 2026 14:00 UTC, that is Fri 6 Mar 2026 09:00 EST in America/New_York; nothing was sent.") {
 		t.Errorf("/digest now over an empty window = %q", out)
 	}
 	if rows := e.newRows(); len(rows) != 0 {
@@ -653,7 +654,7 @@ func TestDigestCommands(t *testing.T) {
 		t.Errorf("after /digest now: last %v, next %v; want the window closed, the next run unchanged", d.LastRunAt, d.NextRunAt)
 	}
 	out = e.exec(`/digest show`)
-	if !strings.Contains(out, "Last digest: up to <t:1772892000:F>, that is Sat 7 Mar 2026 09:00 EST in America/New_York") {
+	if !strings.Contains(out, "Last digest: up to Sat 7 Mar 2026 14:00 UTC, that is Sat 7 Mar 2026 09:00 EST in America/New_York; the next covers what arrived since.") {
 		t.Errorf("/digest show after /digest now = %q", out)
 	}
 
@@ -694,7 +695,7 @@ func TestDigestCommands(t *testing.T) {
 	e.save(alpha, 0, "Yesterday morning", utc(2026, 3, 8, 11, 0), false)
 	e.save(alpha, 0, "This morning", utc(2026, 3, 9, 11, 0), false)
 	out = e.exec(`/digest now`)
-	if !strings.Contains(out, "1 story since <t:1772971200:F>, that is Sun 8 Mar 2026 12:00 UTC in UTC") {
+	if !strings.Contains(out, "Sending the digest to #console: 1 story since Sun 8 Mar 2026 12:00 UTC, that is Sun 8 Mar 2026 12:00 UTC, in 1 message.") {
 		t.Errorf("/digest now without a schedule = %q, want the last 24 hours", out)
 	}
 	rows = e.newRows()

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"sync"
 	"time"
@@ -52,9 +53,9 @@ type SenderConfig struct {
 	// MaxAttempts is how many sends a row gets before it is marked
 	// failed; 12 by default.
 	MaxAttempts int
-	// Backoff is the wait after the first failed attempt, doubled after
-	// each further one up to MaxBackoff, with jitter; 2 s and 10 min by
-	// default.
+	// Backoff is how long a row waits in the outbox after its first
+	// failed attempt, doubled after each further one up to MaxBackoff,
+	// with jitter; 2 s and 10 min by default.
 	Backoff, MaxBackoff time.Duration
 	// Poll is how long Run sleeps when the outbox is empty and nobody
 	// calls Wake; 2 s by default.
@@ -92,6 +93,10 @@ const (
 	// maxSendRateLimits is how many 429s one row waits out before it is
 	// put back in the outbox with a backoff.
 	maxSendRateLimits = 5
+	// quickRetry is the wait before a row that met a server or network
+	// error is tried once more, still claimed, before it goes back to the
+	// outbox with a backoff: most of Discord's 5xx are momentary.
+	quickRetry = 500 * time.Millisecond
 	// goneMemory is how long rows to a target found gone fail without a
 	// call to Discord: each refused call counts against the bot's
 	// invalid-request limit.
@@ -104,11 +109,19 @@ const (
 var errSenderBusy = errors.New("bot: the sender is already draining the outbox")
 
 // Sender drains the outbox: one row is one Discord message. It paces
-// every REST call below Discord's global limit, sends to different
-// channels in parallel and to each channel in outbox order, retries what
-// may work later with a backoff, and marks what cannot work failed.
-// Every message carries a nonce derived from its row's key, so a row sent
-// again after a crash is not posted twice.
+// every REST call below Discord's global limit, and sends to different
+// channels in parallel and to each channel in outbox order. A 429 is
+// waited out (a global one holds back every channel) a few times; a
+// server or network error is tried once more after about half a second;
+// then the row goes back to the outbox with a backoff, and later rows to
+// its channel wait for it. What cannot work (a channel gone, a DM
+// refused, a message Discord rejects) is marked failed at once. Every
+// message carries a nonce derived from its row's key, so a row sent again
+// after a crash is not posted twice.
+//
+// Order holds within one Sender. Two Senders on one outbox (two
+// processes) never send a row twice, but may interleave one channel's
+// messages.
 type Sender struct {
 	cfg      SenderConfig
 	log      *slog.Logger
@@ -324,7 +337,8 @@ type targetQueue struct {
 type claimed struct {
 	newsbot.Delivery
 	leaseEnd time.Time
-	limited  int // 429s met
+	limited  int  // 429s met
+	retried  bool // tried again at once after a server or network error
 }
 
 // target names where a row goes: its user for a DM (rows to one user go
@@ -657,6 +671,10 @@ func (s *Sender) failed(ctx context.Context, tgt string, r *claimed, f failure) 
 	case failFinal:
 		s.log.Warn("delivery refused", "delivery_key", r.Key, "channel_id", r.ChannelID, "user_id", r.UserID, "error", f.reason)
 		return s.markFailed(ctx, tgt, r, f.reason)
+	}
+	if !r.retried && f.status != http.StatusUnauthorized {
+		r.retried = true
+		return result{outcome: outcomeWait, wait: time.Duration(float64(quickRetry) * (0.5 + rand.Float64()))}
 	}
 	return s.retry(ctx, tgt, r, f.reason, s.backoff(r.Attempts))
 }

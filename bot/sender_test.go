@@ -190,10 +190,10 @@ func wantNonce(key string) string {
 
 // sentBody is the part of a message request the tests check.
 type sentBody struct {
-	Content         string                             `json:"content"`
-	Embeds          []*discordgo.MessageEmbed          `json:"embeds"`
-	Nonce           string                             `json:"nonce"`
-	EnforceNonce    bool                               `json:"enforce_nonce"`
+	Content         string                            `json:"content"`
+	Embeds          []*discordgo.MessageEmbed         `json:"embeds"`
+	Nonce           string                            `json:"nonce"`
+	EnforceNonce    bool                              `json:"enforce_nonce"`
 	AllowedMentions *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
 }
 
@@ -276,10 +276,11 @@ func TestSenderKeepsOrderPerChannel(t *testing.T) {
 		}
 	}
 	w.enqueue(t, rows...)
-	// The first message to one channel fails: the rest of that channel
-	// must wait for it, the other channels need not.
+	// The first message to one channel fails, and again when tried at
+	// once: the rest of that channel must wait for it, the other channels
+	// need not.
 	slow := "7002"
-	w.srv.FailNext("POST", channelPath(slow), 1, discordtest.Fault{Status: http.StatusBadGateway})
+	w.srv.FailNext("POST", channelPath(slow), 2, discordtest.Fault{Status: http.StatusBadGateway})
 	cfg := w.config(t)
 	cfg.Workers, cfg.Rate = 4, 500
 	s := bot.NewSender(cfg)
@@ -424,7 +425,8 @@ func TestSenderRetriesServerErrors(t *testing.T) {
 	t.Parallel()
 	w := newOutboxWorld(t, discordtest.Config{})
 	w.enqueue(t, post(t, "post:a:1", "8401", "hello"))
-	w.srv.FailNext("POST", channelPath("8401"), 2, discordtest.Fault{Status: http.StatusInternalServerError})
+	// Each attempt is a send and one more half a second later.
+	w.srv.FailNext("POST", channelPath("8401"), 4, discordtest.Fault{Status: http.StatusInternalServerError})
 	s := bot.NewSender(w.config(t))
 	for i, want := range []struct{ lo, hi time.Duration }{{1500 * time.Millisecond, 2500 * time.Millisecond}, {3 * time.Second, 5 * time.Second}} {
 		if n := drain(t, s); n != 0 {
@@ -442,7 +444,10 @@ func TestSenderRetriesServerErrors(t *testing.T) {
 		w.clock.Advance(wait)
 	}
 	if n := drain(t, s); n != 1 {
-		t.Fatalf("Drain after two 500s = %d, want 1", n)
+		t.Fatalf("Drain after two failed attempts = %d, want 1", n)
+	}
+	if got := fmt.Sprint(w.srv.Statuses("POST", channelPath("8401"))); got != "[500 500 500 500 200]" {
+		t.Errorf("statuses = %s, want [500 500 500 500 200]", got)
 	}
 	d := w.row(t, "post:a:1")
 	if d.Status != newsbot.StatusSent || d.Attempts != 3 || d.LastError != "" {
@@ -469,8 +474,8 @@ func TestSenderGivesUpAfterMaxAttempts(t *testing.T) {
 	if d.Status != newsbot.StatusFailed || d.Attempts != 3 || !strings.Contains(d.LastError, "3 attempts") || !strings.Contains(d.LastError, "upstream overloaded") {
 		t.Errorf("row = %q after %d attempts, error %q; want failed after 3, with the last error", d.Status, d.Attempts, d.LastError)
 	}
-	if got := len(w.srv.RequestsTo("POST", channelPath("8501"))); got != 3 {
-		t.Errorf("requests = %d, want 3", got)
+	if got := len(w.srv.RequestsTo("POST", channelPath("8501"))); got != 6 {
+		t.Errorf("requests = %d, want 6: two per attempt", got)
 	}
 	if g := w.goneCalls(); len(g) != 0 {
 		t.Errorf("OnGone calls = %+v, want none for server errors", g)

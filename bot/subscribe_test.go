@@ -347,7 +347,6 @@ func TestSubscribeThroughTheConsole(t *testing.T) {
 	}
 }
 
-func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }
 
 func TestSubscribeWithoutFeedsSaysSo(t *testing.T) {
 	t.Parallel()

@@ -23,36 +23,62 @@ import (
 // title and text. So the tokenizer here is FTS5's, ported: the same token
 // characters, case folding, diacritics removal and Porter stemmer (the
 // original algorithm as FTS5 has it, not the summarizer's NLTK variant,
-// which stems "says" and "day" differently). Every word and phrase must
-// occur, a phrase as adjacent words of one field; no excluded one may.
+// which stems "says", "day" and "news" differently). Every word and
+// phrase must occur, a phrase as adjacent words of one field (title or
+// text); no excluded one may.
 
 // Percolator matches articles against topic subscriptions. Add, Remove
 // and Match may be called concurrently.
 type Percolator struct {
-	mu      sync.RWMutex
-	subs    map[int64]*topicEntry
-	terms   map[string]int32 // stem → term id
-	stems   []string         // by term id: the stem, "" when free
-	refs    []int32          // by term id: entries that use the term
-	free    []int32          // term ids to reuse
-	anchors [][]*topicEntry  // by term id: entries anchored on the term
-	guilds  map[string]int32 // guild id → small number
-	scratch sync.Pool        // *matchScratch
+	mu sync.RWMutex
+
+	// Subscriptions live in slots, so that what Match walks holds no
+	// pointers but to term lists: the garbage collector skips most of it.
+	slots  map[int64]int32 // subscription ID → slot
+	subs   []newsbot.Subscription
+	topics []topicEntry
+	free   []int32 // empty slots
+
+	terms     map[string]int32 // stem → term id
+	stems     []string         // by term id: the stem, "" when free
+	refs      []int32          // by term id: topics that use the term
+	freeTerms []int32
+	anchors   [][]posting // by term id: topics anchored on the term
+
+	guilds map[string]int32 // guild ID → small number
+
+	scratch sync.Pool // *matchScratch
 }
 
-// topicEntry is a subscription as the percolator checks it.
+// topicEntry is a subscription's topic as Match checks it.
 type topicEntry struct {
-	sub    newsbot.Subscription
-	guild  int32
-	anchor int32 // term id, or -1 when paused (not indexed)
-	slot   int   // index in the anchor's list
-	// must and not are phrases of term ids; most are one term long.
-	must, not [][]int32
-	// source is the lower-cased source: filter, "" for none.
+	// phrases holds the required phrases, then the excluded ones, each
+	// as its length followed by its term ids; nMust counts the required.
+	phrases []int32
+	nMust   int32
+	anchor  int32 // term id, or -1 when paused (not indexed)
+	at      int32 // index in anchors[anchor]
+	// source is the lower-cased source: filter, "" for none; feedID is
+	// the same read as a feed ID (what autocomplete gives), or 0.
 	source string
-	// feedID is source: read as a feed ID (what autocomplete gives), or 0.
 	feedID int64
 }
+
+// posting is a topic in its anchor's list, with what Match needs to
+// decide the commonest topics (one or two words, nothing excluded, no
+// source) without looking at the topic itself.
+type posting struct {
+	id    int64 // subscription ID
+	slot  int32
+	guild int32
+	// also is the term id of the topic's other word when that and the
+	// anchor are all it asks for; -1 when the anchor alone is; noShortcut
+	// when the topic must be checked in full.
+	also int32
+}
+
+// noShortcut marks a posting whose topic Match checks in full.
+const noShortcut = -2
 
 // Doc is an article as the percolator reads it, with its feed.
 type Doc struct {
@@ -68,7 +94,7 @@ type Doc struct {
 	Guilds []string
 }
 
-// parsedTopic is a topic its terms tokenized as FTS5 tokenizes them.
+// parsedTopic is a topic with its terms tokenized as FTS5 tokenizes them.
 type parsedTopic struct {
 	must, not [][]string
 	source    string
@@ -77,7 +103,7 @@ type parsedTopic struct {
 // NewPercolator returns an empty Percolator.
 func NewPercolator() *Percolator {
 	return &Percolator{
-		subs:   make(map[int64]*topicEntry),
+		slots:  make(map[int64]int32),
 		terms:  make(map[string]int32),
 		guilds: make(map[string]int32),
 	}
@@ -128,18 +154,37 @@ func (p *Percolator) Add(s newsbot.Subscription) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.remove(s.ID)
-	e := &topicEntry{sub: s, guild: p.guild(s.GuildID), anchor: -1, source: t.source}
+
+	e := topicEntry{anchor: -1, nMust: int32(len(t.must)), source: t.source}
 	if id, err := strconv.ParseInt(t.source, 10, 64); err == nil {
 		e.feedID = id
 	}
-	e.must = p.intern(t.must)
-	e.not = p.intern(t.not)
-	if s.PausedAt.IsZero() {
-		e.anchor = p.pickAnchor(t.must, e.must)
-		e.slot = len(p.anchors[e.anchor])
-		p.anchors[e.anchor] = append(p.anchors[e.anchor], e)
+	for _, ph := range slices.Concat(t.must, t.not) {
+		e.phrases = append(e.phrases, int32(len(ph)))
+		for _, stem := range ph {
+			e.phrases = append(e.phrases, p.intern(stem))
+		}
 	}
-	p.subs[s.ID] = e
+
+	var slot int32
+	if n := len(p.free); n > 0 {
+		slot, p.free = p.free[n-1], p.free[:n-1]
+	} else {
+		slot = int32(len(p.subs))
+		p.subs = append(p.subs, newsbot.Subscription{})
+		p.topics = append(p.topics, topicEntry{})
+	}
+	p.slots[s.ID] = slot
+	p.subs[slot] = s
+
+	if s.PausedAt.IsZero() {
+		e.anchor = p.termOf(p.anchorStem(t.must))
+		e.at = int32(len(p.anchors[e.anchor]))
+		p.anchors[e.anchor] = append(p.anchors[e.anchor], posting{
+			id: s.ID, slot: slot, guild: p.guild(s.GuildID), also: p.shortcut(t, e.anchor),
+		})
+	}
+	p.topics[slot] = e
 	return nil
 }
 
@@ -155,29 +200,31 @@ func (p *Percolator) Remove(id int64) {
 func (p *Percolator) Len() int {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	return len(p.subs)
+	return len(p.slots)
 }
 
 func (p *Percolator) remove(id int64) {
-	e, ok := p.subs[id]
+	slot, ok := p.slots[id]
 	if !ok {
 		return
 	}
-	delete(p.subs, id)
+	delete(p.slots, id)
+	e := &p.topics[slot]
 	if e.anchor >= 0 {
 		list := p.anchors[e.anchor]
 		last := list[len(list)-1]
-		list[e.slot], last.slot = last, e.slot
-		list[len(list)-1] = nil
+		list[e.at] = last
+		p.topics[last.slot].at = e.at
 		p.anchors[e.anchor] = list[:len(list)-1]
 	}
-	for _, phrases := range [][][]int32{e.must, e.not} {
-		for _, ph := range phrases {
-			for _, id := range ph {
-				p.release(id)
-			}
+	for i := 0; i < len(e.phrases); i += 1 + int(e.phrases[i]) {
+		for _, t := range e.phrases[i+1 : i+1+int(e.phrases[i])] {
+			p.release(t)
 		}
 	}
+	p.subs[slot] = newsbot.Subscription{}
+	p.topics[slot] = topicEntry{}
+	p.free = append(p.free, slot)
 }
 
 // guild returns the small number of a guild ID. Numbers are not reused:
@@ -191,35 +238,49 @@ func (p *Percolator) guild(id string) int32 {
 	return g
 }
 
-// intern returns the term ids of phrases, counting one reference for
-// each use.
-func (p *Percolator) intern(phrases [][]string) [][]int32 {
-	out := make([][]int32, len(phrases))
-	for i, ph := range phrases {
-		ids := make([]int32, len(ph))
-		for j, stem := range ph {
-			id, ok := p.terms[stem]
-			if !ok {
-				if n := len(p.free); n > 0 {
-					id, p.free = p.free[n-1], p.free[:n-1]
-				} else {
-					id = int32(len(p.refs))
-					p.refs = append(p.refs, 0)
-					p.stems = append(p.stems, "")
-					p.anchors = append(p.anchors, nil)
-				}
-				p.terms[stem] = id
-				p.stems[id] = stem
-			}
-			p.refs[id]++
-			ids[j] = id
+// intern returns the term id of stem, counting one more use of it.
+func (p *Percolator) intern(stem string) int32 {
+	id, ok := p.terms[stem]
+	if !ok {
+		if n := len(p.freeTerms); n > 0 {
+			id, p.freeTerms = p.freeTerms[n-1], p.freeTerms[:n-1]
+		} else {
+			id = int32(len(p.refs))
+			p.refs = append(p.refs, 0)
+			p.stems = append(p.stems, "")
+			p.anchors = append(p.anchors, nil)
 		}
-		out[i] = ids
+		p.terms[stem] = id
+		p.stems[id] = stem
 	}
-	return out
+	p.refs[id]++
+	return id
 }
 
-// release drops one reference to a term, forgetting it at zero.
+// shortcut returns the posting's also for a topic anchored on anchor.
+func (p *Percolator) shortcut(t parsedTopic, anchor int32) int32 {
+	if len(t.not) > 0 || t.source != "" {
+		return noShortcut
+	}
+	others := int32(-1)
+	for _, ph := range t.must {
+		if len(ph) != 1 {
+			return noShortcut
+		}
+		if id := p.terms[ph[0]]; id != anchor {
+			if others >= 0 && others != id {
+				return noShortcut
+			}
+			others = id
+		}
+	}
+	return others
+}
+
+// termOf returns the term id of a stem already interned.
+func (p *Percolator) termOf(stem string) int32 { return p.terms[stem] }
+
+// release drops one use of a term, forgetting it at none.
 func (p *Percolator) release(id int32) {
 	if p.refs[id]--; p.refs[id] > 0 {
 		return
@@ -227,17 +288,17 @@ func (p *Percolator) release(id int32) {
 	delete(p.terms, p.stems[id])
 	p.stems[id] = ""
 	p.anchors[id] = nil
-	p.free = append(p.free, id)
+	p.freeTerms = append(p.freeTerms, id)
 }
 
-// pickAnchor returns the term id of the required term that looks rarest:
-// not a common word, then the longest stem, then the first in order.
-func (p *Percolator) pickAnchor(stems [][]string, ids [][]int32) int32 {
-	best, bestStem := int32(-1), ""
-	for i, ph := range stems {
-		for j, stem := range ph {
-			if best < 0 || rarer(stem, bestStem) {
-				best, bestStem = ids[i][j], stem
+// anchorStem returns the required stem that looks rarest: not a common
+// word, then the longest, then the first in byte order.
+func (p *Percolator) anchorStem(must [][]string) string {
+	best := ""
+	for _, ph := range must {
+		for _, stem := range ph {
+			if best == "" || rarer(stem, best) {
+				best = stem
 			}
 		}
 	}
@@ -265,7 +326,7 @@ var commonStems = func() map[string]bool {
 		said same say says she should so some such than that the their them then
 		there these they this those through to too two under up very was we were
 		what when where which while who will with would year years you your
-		people time told last first three week day government could world
+		people time told last first three week day government world
 		percent per cent million billion us uk mr ms`)
 	m := make(map[string]bool, len(words))
 	var tz tokenizer
@@ -287,7 +348,8 @@ type matchScratch struct {
 	next    []int32  // by position: next position of the same term, or -1
 	ids     []int32  // by position: term id, or -1 for a term no topic uses
 	present []int32  // distinct term ids of the doc, in order of first use
-	hits    []*topicEntry
+	hits    []posting
+	sorted  []posting // room for sorting hits
 	tz      tokenizer
 }
 
@@ -296,7 +358,7 @@ type matchScratch struct {
 func (p *Percolator) Match(d Doc) []newsbot.Subscription {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
-	if len(p.subs) == 0 {
+	if len(p.slots) == 0 {
 		return nil
 	}
 	sc, _ := p.scratch.Get().(*matchScratch)
@@ -323,31 +385,84 @@ func (p *Percolator) Match(d Doc) []newsbot.Subscription {
 
 	var source, host string
 	for _, t := range sc.present {
-		for _, e := range p.anchors[t] {
-			if sc.guildOK[e.guild] != sc.gen || !sc.satisfies(e) {
+		for _, ps := range p.anchors[t] {
+			if sc.guildOK[ps.guild] != sc.gen {
 				continue
 			}
-			if e.source != "" {
-				if source == "" && host == "" {
-					source, host = strings.ToLower(d.Source), strings.ToLower(d.Host)
-				}
-				if (e.feedID == 0 || e.feedID != d.FeedID) && !strings.Contains(source, e.source) && !strings.Contains(host, e.source) {
+			switch {
+			case ps.also == -1:
+			case ps.also >= 0:
+				if sc.seen[ps.also] != sc.gen {
 					continue
 				}
+			default:
+				e := &p.topics[ps.slot]
+				if !sc.satisfies(e) {
+					continue
+				}
+				if e.source != "" {
+					if source == "" && host == "" {
+						source, host = strings.ToLower(d.Source), strings.ToLower(d.Host)
+					}
+					if (e.feedID == 0 || e.feedID != d.FeedID) && !strings.Contains(source, e.source) && !strings.Contains(host, e.source) {
+						continue
+					}
+				}
 			}
-			sc.hits = append(sc.hits, e)
+			sc.hits = append(sc.hits, ps)
 		}
 	}
 	if len(sc.hits) == 0 {
 		return nil
 	}
-	slices.SortFunc(sc.hits, func(a, b *topicEntry) int { return cmp.Compare(a.sub.ID, b.sub.ID) })
+	sc.sortHits()
 	out := make([]newsbot.Subscription, len(sc.hits))
-	for i, e := range sc.hits {
-		out[i] = e.sub
+	for i, h := range sc.hits {
+		out[i] = p.subs[h.slot]
 	}
-	clear(sc.hits)
 	return out
+}
+
+// sortHits puts sc.hits in subscription ID order. An article can match
+// thousands of topics, so it sorts by radix, a byte of the IDs at a
+// time, skipping bytes that all IDs share.
+func (sc *matchScratch) sortHits() {
+	hits := sc.hits
+	if len(hits) < 64 {
+		slices.SortFunc(hits, func(a, b posting) int { return cmp.Compare(a.id, b.id) })
+		return
+	}
+	key := func(h posting) uint64 { return uint64(h.id) ^ 1<<63 } // negative IDs first
+	var and, or uint64 = ^uint64(0), 0
+	for _, h := range hits {
+		and &= key(h)
+		or |= key(h)
+	}
+	if cap(sc.sorted) < len(hits) {
+		sc.sorted = make([]posting, len(hits))
+	}
+	src, dst := hits, sc.sorted[:len(hits)]
+	for shift := uint(0); shift < 64; shift += 8 {
+		if (and^or)>>shift&0xFF == 0 {
+			continue // every ID has the same byte here
+		}
+		var count [257]int
+		for _, h := range src {
+			count[key(h)>>shift&0xFF+1]++
+		}
+		for i := 1; i < len(count); i++ {
+			count[i] += count[i-1]
+		}
+		for _, h := range src {
+			b := key(h) >> shift & 0xFF
+			dst[count[b]] = h
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &hits[0] {
+		copy(hits, src)
+	}
 }
 
 // reset readies sc for a doc, with room for terms and guilds.
@@ -399,15 +514,12 @@ func (p *Percolator) scan(sc *matchScratch, text string) {
 // satisfies reports whether the doc in sc holds every required phrase of
 // e and no excluded one.
 func (sc *matchScratch) satisfies(e *topicEntry) bool {
-	for _, ph := range e.must {
-		if !sc.has(ph) {
+	n := int32(0)
+	for i := 0; i < len(e.phrases); i += 1 + int(e.phrases[i]) {
+		if sc.has(e.phrases[i+1:i+1+int(e.phrases[i])]) != (n < e.nMust) {
 			return false
 		}
-	}
-	for _, ph := range e.not {
-		if sc.has(ph) {
-			return false
-		}
+		n++
 	}
 	return true
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -372,6 +373,40 @@ func TestPercolatorReplaceAndRemove(t *testing.T) {
 	}
 	if len(p.refs) != allocated {
 		t.Errorf("term ids not reused: %d allocated, %d before", len(p.refs), allocated)
+	}
+}
+
+// TestPercolatorManyMatchesInIDOrder matches one article against many
+// topics of every shape, with IDs of every size.
+func TestPercolatorManyMatchesInIDOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	topics := []struct {
+		topic string
+		match bool
+	}{
+		{"apple", true}, {"apple banana", true}, {"banana apple apple", true}, {"apple cherry", false},
+		{"apple -cherry", true}, {"apple -banana", false}, {`"apple banana"`, true}, {`"banana apple"`, false},
+		{"apple source:bbc", true}, {"apple source:reuters", false}, {"apple banana damson", true},
+	}
+	p := NewPercolator()
+	var want []int64
+	for i := range 3000 {
+		id := r.Int64N(1<<40) - 1<<39
+		tt := topics[i%len(topics)]
+		if err := p.Add(newsbot.Subscription{ID: id, GuildID: "g", Topic: tt.topic}); err != nil {
+			t.Fatal(err)
+		}
+		if tt.match {
+			want = append(want, id)
+		}
+	}
+	slices.Sort(want)
+	var got []int64
+	for _, s := range p.Match(Doc{Source: "BBC", Title: "Apple banana", Text: "Damson.", Guilds: []string{"g"}}) {
+		got = append(got, s.ID)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("Match gave %d subscriptions, want %d in ID order (first %v, want %v)", len(got), len(want), got[:min(5, len(got))], want[:5])
 	}
 }
 

@@ -97,7 +97,8 @@ func (db *DB) ClaimDueDigests(ctx context.Context, now time.Time, lease time.Dur
 }
 
 // FinishDigest records a digest run in one transaction: its outbox rows,
-// the end of the window it covered (lastRun) and when the next is due; the
+// the end of the window it covered (lastRun; never moved back, so a late
+// run cannot reopen a window another one closed) and when the next is due; the
 // lease is released. Rows already in the outbox (a run repeated after a
 // crash) are not written twice.
 func (db *DB) FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.Time, ds []newsbot.Delivery) error {
@@ -105,7 +106,7 @@ func (db *DB) FinishDigest(ctx context.Context, id int64, lastRun, nextRun time.
 		if _, err := enqueue(ctx, tx, ds, db.Now()); err != nil {
 			return err
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE digests SET last_run_at = ?, next_run_at = ?, lease_until = 0 WHERE id = ?`,
+		res, err := tx.ExecContext(ctx, `UPDATE digests SET last_run_at = max(last_run_at, ?), next_run_at = ?, lease_until = 0 WHERE id = ?`,
 			ms(lastRun), ms(nextRun), id)
 		if err == nil {
 			err = mustAffect(res)

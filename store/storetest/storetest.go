@@ -574,6 +574,13 @@ func testDigests(t *testing.T, open Open) {
 	if again := must(s.ClaimDueDigests(ctx, T0.Add(11*time.Hour), time.Minute, 10))(t); len(again) != 1 || again[0].ChannelID != "C" {
 		t.Errorf("ClaimDueDigests after finishing C2 and C's lease ran out = %+v, want only C", again)
 	}
+	// A late run never moves the window's end back.
+	if err := s.FinishDigest(ctx, due[0].ID, T0.Add(5*time.Hour), T0.Add(34*time.Hour), nil); err != nil {
+		t.Fatal(err)
+	}
+	if d := must(s.ChannelDigest(ctx, "G", "C2"))(t); !d.LastRunAt.Equal(T0.Add(10 * time.Hour)) {
+		t.Errorf("LastRunAt after a late, older finish = %v, want it kept at %v", d.LastRunAt, T0.Add(10*time.Hour))
+	}
 	if err := s.DeleteDigest(ctx, "G", "C"); err != nil {
 		t.Fatal(err)
 	}
