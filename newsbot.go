@@ -340,7 +340,7 @@ const (
 type Delivery struct {
 	ID int64
 	// Key is unique per target and content, e.g.
-	// "post:<channel>:<story>" or "digest:<channel>:<period>".
+	// "post:<channel>:<story>" or "digest:<channel>:<period end>:<part>".
 	Key       string
 	Kind      DeliveryKind
 	GuildID   string
@@ -348,7 +348,8 @@ type Delivery struct {
 	// UserID is the recipient of a DM; ChannelID is then filled once the
 	// DM channel is opened.
 	UserID string
-	// Payload is the rendering input, JSON encoded by the producer.
+	// Payload is the message itself, rendered by the producer as the JSON
+	// body of a Discord "create message" call: one row, one message.
 	Payload []byte
 	Status  DeliveryStatus
 	// Attempts counts sends tried; NextAttemptAt is when the next may run.

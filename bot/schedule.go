@@ -53,10 +53,13 @@ var cronFields = [5]struct{ name, values string }{
 // ParseSchedule reads a cron expression, in robfig/cron's standard
 // syntax (five fields, or @daily, @hourly, @weekly, @monthly, @yearly,
 // @annually, @midnight, @every 6h), in an IANA time zone such as
-// Europe/Berlin; an empty zone is UTC. It refuses, with a sentence for
-// the user wrapping newsbot.ErrInvalid, a cron that does not parse, that
-// never fires, or that fires more often than every 15 minutes, an unknown
-// zone, and a CRON_TZ= or TZ= prefix (the zone is an option of its own).
+// Europe/Berlin; an empty zone is UTC. @every counts its duration on the
+// zone's wall clock, from the time Next is given.
+//
+// It refuses, with a sentence for the user wrapping newsbot.ErrInvalid,
+// a cron that does not parse, that never fires, or that fires more often
+// than every 15 minutes, an unknown zone, and a CRON_TZ= or TZ= prefix
+// (the zone is an option of its own).
 func ParseSchedule(spec, timezone string) (Schedule, error) {
 	spec = strings.Join(strings.Fields(spec), " ")
 	if spec == "" {

@@ -347,7 +347,6 @@ func TestSubscribeThroughTheConsole(t *testing.T) {
 	}
 }
 
-
 func TestSubscribeWithoutFeedsSaysSo(t *testing.T) {
 	t.Parallel()
 	w := newSubWorld(t, Delivery{DMEvery: 30 * time.Minute, DMDailyCap: 5})

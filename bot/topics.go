@@ -178,7 +178,7 @@ func (p *Percolator) Add(s newsbot.Subscription) error {
 	p.subs[slot] = s
 
 	if s.PausedAt.IsZero() {
-		e.anchor = p.termOf(p.anchorStem(t.must))
+		e.anchor = p.terms[p.anchorStem(t.must)]
 		e.at = int32(len(p.anchors[e.anchor]))
 		p.anchors[e.anchor] = append(p.anchors[e.anchor], posting{
 			id: s.ID, slot: slot, guild: p.guild(s.GuildID), also: p.shortcut(t, e.anchor),
@@ -276,9 +276,6 @@ func (p *Percolator) shortcut(t parsedTopic, anchor int32) int32 {
 	}
 	return others
 }
-
-// termOf returns the term id of a stem already interned.
-func (p *Percolator) termOf(stem string) int32 { return p.terms[stem] }
 
 // release drops one use of a term, forgetting it at none.
 func (p *Percolator) release(id int32) {

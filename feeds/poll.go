@@ -91,6 +91,9 @@ type Poller struct {
 	recent     *StoryIndex
 	recentFrom int64
 	matchSlots chan struct{}
+	// kept counts the reports of each story the indexes hold: only the
+	// first storyKept are added.
+	kept storyCounts
 }
 
 // recentMax bounds the saver's index of the stories added lately; past
@@ -160,7 +163,9 @@ func (p *Poller) loadStories(ctx context.Context) error {
 			return
 		}
 		for _, a := range recent {
-			p.stories.Add(a.StoryID, Sign(a.Title, a.Text), a.FetchedAt)
+			if p.kept.keep(a.StoryID, a.FetchedAt) {
+				p.stories.Add(a.StoryID, Sign(a.Title, a.Text), a.FetchedAt)
+			}
 		}
 	})
 	return p.loadErr
@@ -169,18 +174,76 @@ func (p *Poller) loadStories(ctx context.Context) error {
 // PollDue claims the feeds that are due and polls them, Workers at a
 // time, until none is due; report (if not nil) is called once per feed,
 // from one goroutine at a time.
+//
+// The next feeds are claimed as soon as the last claimed ones are all
+// handed to workers, not when they are done: a cycle that waited for
+// each claim's slowest feed (a server taking seconds to answer) would
+// leave the workers, and the store's writer, idle meanwhile.
 func (p *Poller) PollDue(ctx context.Context, report func(Result)) error {
+	if err := p.loadStories(ctx); err != nil {
+		return err
+	}
 	workers := cmp.Or(p.Workers, 32)
-	for {
-		feeds, err := p.Store.ClaimDueFeeds(ctx, p.now(), cmp.Or(p.Lease, defaultLease), 4*workers)
+	jobs := make(chan newsbot.Feed)
+	var pending sync.WaitGroup // feeds claimed and not yet polled
+	var wg sync.WaitGroup
+	poll := p.pollWorker(ctx, report)
+	for range workers {
+		wg.Go(func() {
+			for f := range jobs {
+				poll(f)
+				pending.Done()
+			}
+		})
+	}
+	err := p.feedDue(ctx, jobs, &pending, 4*workers)
+	close(jobs)
+	wg.Wait()
+	return cmp.Or(err, ctx.Err())
+}
+
+// feedDue claims due feeds, limit at a time, and sends them to jobs,
+// until none is due once every claimed feed is polled.
+func (p *Poller) feedDue(ctx context.Context, jobs chan<- newsbot.Feed, pending *sync.WaitGroup, limit int) error {
+	for waited := false; ; {
+		feeds, err := p.Store.ClaimDueFeeds(ctx, p.now(), cmp.Or(p.Lease, defaultLease), limit)
 		if err != nil {
 			return err
 		}
 		if len(feeds) == 0 {
-			return nil
+			if waited {
+				return nil
+			}
+			// Feeds in flight may leave others due (a failure retried
+			// at once): claim again once they are done.
+			pending.Wait()
+			waited = true
+			continue
 		}
-		if err := p.PollFeeds(ctx, feeds, report); err != nil {
-			return err
+		waited = false
+		pending.Add(len(feeds))
+		for i, f := range feeds {
+			select {
+			case jobs <- f:
+			case <-ctx.Done():
+				// The unsent feeds keep their lease until it runs out.
+				pending.Add(i - len(feeds))
+				return ctx.Err()
+			}
+		}
+	}
+}
+
+// pollWorker returns a function that polls one feed and reports the
+// result, one report at a time.
+func (p *Poller) pollWorker(ctx context.Context, report func(Result)) func(newsbot.Feed) {
+	var mu sync.Mutex
+	return func(f newsbot.Feed) {
+		r := p.PollFeed(ctx, f)
+		if report != nil {
+			mu.Lock()
+			report(r)
+			mu.Unlock()
 		}
 	}
 }
@@ -191,17 +254,12 @@ func (p *Poller) PollFeeds(ctx context.Context, feeds []newsbot.Feed, report fun
 		return err
 	}
 	jobs := make(chan newsbot.Feed)
-	var reportMu sync.Mutex
+	poll := p.pollWorker(ctx, report)
 	var wg sync.WaitGroup
 	for range min(cmp.Or(p.Workers, 32), len(feeds)) {
 		wg.Go(func() {
 			for f := range jobs {
-				r := p.PollFeed(ctx, f)
-				if report != nil {
-					reportMu.Lock()
-					report(r)
-					reportMu.Unlock()
-				}
+				poll(f)
 			}
 		})
 	}
@@ -463,10 +521,13 @@ func (p *Poller) saveBatch(ctx context.Context, batch []*saveRequest) {
 	for _, a := range saved {
 		k := key{a.FeedID, a.DedupeKey}
 		r := owner[k]
+		r.saved = append(r.saved, a)
+		if !p.kept.keep(a.StoryID, r.now) {
+			continue
+		}
 		p.stories.Add(a.StoryID, sigOf[k], r.now)
 		p.recent.Add(a.StoryID, sigOf[k], r.now)
 		p.gen++
-		r.saved = append(r.saved, a)
 	}
 }
 

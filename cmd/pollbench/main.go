@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -62,6 +63,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fs.Float64Var(&o.failing, "failing", 0.03, "share of feeds failing (500 or malformed)")
 	fs.StringVar(&o.dir, "dir", "", "directory for the database (default: a temporary one)")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the cycle to `file`")
+	traceFile := fs.String("trace", "", "write an execution trace of the cycle to `file`")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -105,6 +107,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var (
 		polled, failed, notModified, articles int
 		fetch, parse, extract, summ, save     time.Duration
+		stories                               = map[int64]int{}
 	)
 	runtime.GC()
 	if *cpuprofile != "" {
@@ -118,10 +121,24 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	if *traceFile != "" {
+		f, err := os.Create(*traceFile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := trace.Start(f); err != nil {
+			return err
+		}
+		defer trace.Stop()
+	}
 	start := time.Now()
 	err = poller.PollDue(ctx, func(r feeds.Result) {
 		polled++
 		articles += len(r.New)
+		for _, a := range r.New {
+			stories[a.StoryID]++
+		}
 		switch {
 		case r.Err != nil:
 			failed++
@@ -142,6 +159,11 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "feeds %d over %d hosts, %d items each, %d workers, %d CPUs\n", o.feeds, o.hosts, o.items, o.workers, runtime.NumCPU())
 	fmt.Fprintf(out, "cycle: %.1f s wall, %d polled, %d not modified, %d failed, %d articles stored\n",
 		wall.Seconds(), polled, notModified, failed, articles)
+	largest := 0
+	for _, n := range stories {
+		largest = max(largest, n)
+	}
+	fmt.Fprintf(out, "stories: %d, the largest of %d articles\n", len(stories), largest)
 	fmt.Fprintf(out, "rate: %.0f feeds/s, %.0f articles/s\n", float64(polled)/wall.Seconds(), float64(articles)/wall.Seconds())
 	fmt.Fprintf(out, "peak RSS: %s\n", peakRSS())
 	stages := fetch + parse + extract + summ + save
