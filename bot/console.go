@@ -215,16 +215,44 @@ func (c *Console) show(content string, embeds []*discordgo.MessageEmbed, compone
 	fmt.Fprint(c.out, consoleText(content, embeds, buttons))
 }
 
-// clickable returns the enabled buttons among components.
+// showMessage prints a message the bot sent on its own (a post, a digest,
+// a DM) under header. Its buttons, if it has any, become the ones "click
+// N" presses; a message without buttons leaves the last answer's.
+func (c *Console) showMessage(header, content string, embeds []*discordgo.MessageEmbed, components []discordgo.MessageComponent) {
+	buttons := clickable(components)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(buttons) > 0 {
+		c.last = buttons
+	}
+	fmt.Fprint(c.out, header+consoleText(content, embeds, buttons))
+}
+
+// clickable returns the enabled buttons among components, as rendered
+// (values) or as decoded from JSON (pointers).
 func clickable(components []discordgo.MessageComponent) []discordgo.Button {
 	var out []discordgo.Button
 	for _, comp := range components {
-		row, ok := comp.(discordgo.ActionsRow)
-		if !ok {
+		var row discordgo.ActionsRow
+		switch r := comp.(type) {
+		case discordgo.ActionsRow:
+			row = r
+		case *discordgo.ActionsRow:
+			row = *r
+		default:
 			continue
 		}
 		for _, in := range row.Components {
-			if btn, ok := in.(discordgo.Button); ok && !btn.Disabled {
+			var btn discordgo.Button
+			switch b := in.(type) {
+			case discordgo.Button:
+				btn = b
+			case *discordgo.Button:
+				btn = *b
+			default:
+				continue
+			}
+			if !btn.Disabled && btn.CustomID != "" {
 				out = append(out, btn)
 			}
 		}

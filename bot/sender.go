@@ -19,20 +19,28 @@ import (
 	"newsbot"
 )
 
-// Outbox is the part of the store the Sender drains.
+// Outbox is the part of the store the Sender drains; *store.DB has it.
 type Outbox interface {
-	// ClaimDeliveries leases up to limit due rows, oldest first, and counts
-	// the attempt.
+	// ClaimDeliveries leases up to limit pending rows due at now, oldest
+	// first, and counts the attempt.
 	ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Delivery, error)
+	// MarkSent records that row id was sent as Discord message messageID.
 	MarkSent(ctx context.Context, id int64, messageID string, at time.Time) error
+	// MarkRetry ends row id's lease and makes it due again at next.
 	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
+	// ReturnDelivery hands row id back unsent, due at next, without
+	// counting the claim as an attempt.
+	ReturnDelivery(ctx context.Context, id int64, next time.Time) error
+	// MarkFailed records that row id can never be sent, and why.
 	MarkFailed(ctx context.Context, id int64, reason string) error
 }
 
 // SenderConfig sets up a Sender. Store and Transport are required; every
 // other field has a default.
 type SenderConfig struct {
-	Store     Outbox
+	// Store holds the outbox.
+	Store Outbox
+	// Transport sends: NewDiscordTransport, or NewConsoleTransport.
 	Transport Transport
 
 	// Rate is the number of REST calls per second the Sender makes at
@@ -103,6 +111,8 @@ const (
 	goneMemory = time.Minute
 	// maxClaimed bounds the rows one Sender holds claimed at once.
 	maxClaimed = 1000
+	// holdsKept bounds the holds kept before those past are dropped.
+	holdsKept = 1024
 )
 
 // errSenderBusy is returned by Run and Drain while the other runs.
@@ -565,7 +575,7 @@ func (p *pass) release() {
 		if until, ok := s.heldBehind(target(r.Delivery), r.ID, now); ok {
 			next = until
 		}
-		if err := s.cfg.Store.MarkRetry(ctx, r.ID, r.LastError, next); err != nil {
+		if err := s.cfg.Store.ReturnDelivery(ctx, r.ID, next); err != nil {
 			s.log.Warn("hand a delivery back to the outbox", "delivery_key", r.Key, "error", err)
 		}
 	}
@@ -582,7 +592,10 @@ func (s *Sender) deliver(ctx context.Context, tgt string, r *claimed) result {
 		return result{outcome: outcomeDone}
 	}
 	if until, ok := s.heldBehind(tgt, r.ID, now); ok {
-		err := s.retryLater(ctx, r, "waiting for an earlier message to the same target", until)
+		// Kept back behind an earlier message: not an attempt.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+		defer cancel()
+		err := s.cfg.Store.ReturnDelivery(sctx, r.ID, until)
 		return result{outcome: outcomeDone, err: err}
 	}
 	if reason, ok := s.goneReason(tgt, now); ok {
@@ -672,7 +685,9 @@ func (s *Sender) failed(ctx context.Context, tgt string, r *claimed, f failure) 
 		s.log.Warn("delivery refused", "delivery_key", r.Key, "channel_id", r.ChannelID, "user_id", r.UserID, "error", f.reason)
 		return s.markFailed(ctx, tgt, r, f.reason)
 	}
-	if !r.retried && f.status != http.StatusUnauthorized {
+	if f.status == http.StatusUnauthorized {
+		s.log.Error("Discord refused the bot's token; deliveries wait", "delivery_key", r.Key, "error", f.reason)
+	} else if !r.retried {
 		r.retried = true
 		return result{outcome: outcomeWait, wait: time.Duration(float64(quickRetry) * (0.5 + rand.Float64()))}
 	}
@@ -692,7 +707,7 @@ func (s *Sender) retry(ctx context.Context, tgt string, r *claimed, reason strin
 	next := now.Add(wait)
 	s.hold(tgt, r.ID, next, now)
 	s.mu.Lock()
-	s.due = append(s.due, next)
+	s.due = append(slices.DeleteFunc(s.due, func(t time.Time) bool { return !t.After(now) }), next)
 	s.mu.Unlock()
 	s.log.Info("delivery will be retried", "delivery_key", r.Key, "attempts", r.Attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", reason)
 	return result{outcome: outcomeDone, err: s.retryLater(ctx, r, reason, next)}
@@ -755,6 +770,14 @@ func (s *Sender) markFailed(ctx context.Context, tgt string, r *claimed, reason 
 func (s *Sender) hold(tgt string, id int64, until, now time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if len(s.holds) >= holdsKept {
+		// Holds of rows another sender finished are never released here.
+		for k, h := range s.holds {
+			if !h.until.After(now) {
+				delete(s.holds, k)
+			}
+		}
+	}
 	if h, ok := s.holds[tgt]; ok && h.id < id && h.until.After(now) {
 		h.until = later(h.until, until)
 		s.holds[tgt] = h

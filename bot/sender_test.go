@@ -394,6 +394,36 @@ func TestSenderRouteRateLimitDoesNotStallOtherChannels(t *testing.T) {
 	}
 }
 
+func TestSenderWaitsForUsedUpRouteWithoutRequest(t *testing.T) {
+	t.Parallel()
+	w := newOutboxWorld(t, discordtest.Config{})
+	// One message per two seconds in channel a: its second message must
+	// wait for the window Discord announced, without a 429 and without
+	// holding up channel b.
+	w.srv.SetRouteLimit("POST", channelPath("8251"), 1, 2*time.Second)
+	w.enqueue(t, post(t, "post:a:1", "8251", "a1"), post(t, "post:a:2", "8251", "a2"))
+	for i := range 3 {
+		w.enqueue(t, post(t, fmt.Sprintf("post:b:%d", i), "8252", "b"))
+	}
+	cfg := w.config(t)
+	cfg.Workers = 1
+	s := bot.NewSender(cfg)
+	if n := drain(t, s); n != 5 {
+		t.Fatalf("Drain = %d, want 5", n)
+	}
+	var order []string
+	for _, r := range w.srv.RequestsTo("POST", messagesPath) {
+		order = append(order, fmt.Sprintf("%s:%d", strings.Split(r.Path, "/")[4], r.Status))
+	}
+	want := "8251:200 8252:200 8252:200 8252:200 8251:200"
+	if strings.Join(order, " ") != want {
+		t.Errorf("requests = %s, want %s", strings.Join(order, " "), want)
+	}
+	if got := contents(w.srv.Messages("8251")); strings.Join(got, ",") != "a1,a2" {
+		t.Errorf("Messages(a) = %q, want [a1 a2]", got)
+	}
+}
+
 func TestSenderPutsBackAfterTooManyRateLimits(t *testing.T) {
 	t.Parallel()
 	w := newOutboxWorld(t, discordtest.Config{})
@@ -455,6 +485,30 @@ func TestSenderRetriesServerErrors(t *testing.T) {
 	}
 	if got := w.srv.Messages("8401"); len(got) != 1 {
 		t.Errorf("Messages = %d, want 1", len(got))
+	}
+}
+
+func TestSenderKeepsRowsWhenTheTokenIsRefused(t *testing.T) {
+	t.Parallel()
+	w := newOutboxWorld(t, discordtest.Config{})
+	w.enqueue(t, post(t, "post:a:1", "8451", "hello"))
+	w.srv.FailNext("POST", channelPath("8451"), 1, discordtest.Fault{Status: http.StatusUnauthorized})
+	s := bot.NewSender(w.config(t))
+	if n := drain(t, s); n != 0 {
+		t.Fatalf("Drain = %d, want 0", n)
+	}
+	if got := len(w.srv.RequestsTo("POST", channelPath("8451"))); got != 1 {
+		t.Errorf("requests = %d, want 1: a refused token is not tried again at once", got)
+	}
+	if d := w.row(t, "post:a:1"); d.Status != newsbot.StatusPending || !strings.Contains(d.LastError, "401") {
+		t.Errorf("row = %q, error %q; want pending with the 401", d.Status, d.LastError)
+	}
+	if log := w.log.String(); !strings.Contains(log, "level=ERROR") || !strings.Contains(log, "token") {
+		t.Errorf("log = %q, want an error about the token", log)
+	}
+	w.clock.Advance(time.Hour)
+	if n := drain(t, s); n != 1 {
+		t.Errorf("Drain once the token works = %d, want 1", n)
 	}
 }
 

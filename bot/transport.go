@@ -336,8 +336,11 @@ func classify(err error, dm bool) failure {
 
 // consoleTransport prints messages instead of sending them.
 type consoleTransport struct {
-	mu   sync.Mutex
-	w    io.Writer
+	mu sync.Mutex
+	w  io.Writer
+	// console, when set, prints the messages and makes their buttons the
+	// ones "click N" presses.
+	console *Console
 	seq  int
 	dms  map[string]string // DM channel ID to user ID
 	sent map[string]string // message ID to its channel
@@ -345,6 +348,13 @@ type consoleTransport struct {
 
 // consoleDMPrefix starts the IDs of the console's DM channels.
 const consoleDMPrefix = "dm-"
+
+// Transport returns a Transport that prints each message in the console,
+// as NewConsoleTransport does, with its buttons: typing "click N" presses
+// them, as for an answer.
+func (c *Console) Transport() Transport {
+	return &consoleTransport{w: c.out, console: c, dms: make(map[string]string), sent: make(map[string]string)}
+}
 
 // NewConsoleTransport returns a Transport that prints each message to w
 // as the console shows answers, under a header naming the channel or the
@@ -366,7 +376,12 @@ func (c *consoleTransport) Send(ctx context.Context, channelID string, msg *disc
 	c.seq++
 	id := "console-message-" + strconv.Itoa(c.seq)
 	c.sent[id] = channelID
-	_, err := fmt.Fprintf(c.w, "\n[%s]\n%s", c.placeLocked(channelID), consoleText(msg.Content, embeds, nil))
+	header := "\n[" + c.placeLocked(channelID) + "]\n"
+	if c.console != nil {
+		c.console.showMessage(header, msg.Content, embeds, msg.Components)
+		return id, nil
+	}
+	_, err := fmt.Fprint(c.w, header+consoleText(msg.Content, embeds, nil))
 	if err != nil {
 		return "", fmt.Errorf("console: print: %w", err)
 	}

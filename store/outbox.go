@@ -88,6 +88,14 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, reason string, next time.
 		WHERE id = ? AND status = 'pending'`, reason, ms(next), id)
 }
 
+// ReturnDelivery hands a claimed delivery back unsent, due at next: the
+// claim does not count as an attempt (the sender kept the row back to
+// keep a channel's order, or is shutting down).
+func (db *DB) ReturnDelivery(ctx context.Context, id int64, next time.Time) error {
+	return db.finishDelivery(ctx, id, "return", `UPDATE deliveries SET attempts = max(attempts - 1, 0), next_attempt_at = ?,
+		lease_until = 0 WHERE id = ? AND status = 'pending'`, ms(next), id)
+}
+
 // MarkFailed records a delivery that can never succeed, and why.
 func (db *DB) MarkFailed(ctx context.Context, id int64, reason string) error {
 	return db.finishDelivery(ctx, id, "mark failed", `UPDATE deliveries SET status = 'failed', last_error = ?, lease_until = 0

@@ -23,10 +23,11 @@ const sendLease = 20 * time.Second
 // delivery is the bot with what it sends through: on Discord a gateway
 // session and its REST transport, in console mode the terminal.
 type delivery struct {
-	bot    *bot.Bot
-	sender *bot.Sender
-	dg     *discordgo.Session // nil in console mode
-	log    *slog.Logger
+	bot     *bot.Bot
+	sender  *bot.Sender
+	dg      *discordgo.Session // nil in console mode
+	console *bot.Console       // nil on Discord
+	log     *slog.Logger
 }
 
 // newDelivery wires the bot to the store, the poller, the fetcher and a
@@ -34,9 +35,26 @@ type delivery struct {
 // e.stdout), and loads the subscriptions' topics.
 func newDelivery(ctx context.Context, e *env, cfg *config.Config, db *store.DB, poller *feeds.Poller, fetcher *feeds.Fetcher, log *slog.Logger) (*delivery, error) {
 	d := &delivery{log: log}
+	d.bot = bot.New(bot.Config{
+		Store:     db,
+		Web:       botWeb{poller: poller, fetcher: fetcher},
+		GuildID:   cfg.Discord.GuildID,
+		Sentences: cfg.Summary.Sentences,
+		// The buttons' signing key is derived from the token inside bot.
+		Secret: []byte(cfg.Discord.Token),
+		Log:    log,
+		Delivery: bot.Delivery{
+			DMEvery:      cfg.Delivery.DMEvery,
+			DMDailyCap:   cfg.Delivery.DMDailyCap,
+			FailingAfter: cfg.Delivery.FailingAfter,
+		},
+		// The sender exists before anything is enqueued.
+		Wake: func() { d.sender.Wake() },
+	})
 	var out bot.Transport
 	if cfg.Console() {
-		out = bot.NewConsoleTransport(e.stdout)
+		d.console = d.bot.NewConsole(e.stdin, e.stdout)
+		out = d.console.Transport()
 	} else {
 		dg, err := bot.NewSession(cfg.Discord.Token, cfg.Discord.APIURL)
 		if err != nil {
@@ -53,22 +71,7 @@ func newDelivery(ctx context.Context, e *env, cfg *config.Config, db *store.DB, 
 		// few minutes: a short lease keeps both the wait and the risk low.
 		Lease:  sendLease,
 		Log:    log,
-		OnGone: func(ctx context.Context, x newsbot.Delivery, reason string) { d.bot.Gone(ctx, x, reason) },
-	})
-	d.bot = bot.New(bot.Config{
-		Store:     db,
-		Web:       botWeb{poller: poller, fetcher: fetcher},
-		GuildID:   cfg.Discord.GuildID,
-		Sentences: cfg.Summary.Sentences,
-		// The buttons' signing key is derived from the token inside bot.
-		Secret: []byte(cfg.Discord.Token),
-		Log:    log,
-		Delivery: bot.Delivery{
-			DMEvery:      cfg.Delivery.DMEvery,
-			DMDailyCap:   cfg.Delivery.DMDailyCap,
-			FailingAfter: cfg.Delivery.FailingAfter,
-		},
-		Wake: d.sender.Wake,
+		OnGone: d.bot.Gone,
 	})
 	if err := d.bot.LoadTopics(ctx); err != nil {
 		return nil, err
@@ -114,7 +117,7 @@ func (d *delivery) serve(ctx context.Context, e *env) error {
 	if d.dg != nil {
 		return d.bot.Run(ctx, d.dg)
 	}
-	err := d.bot.NewConsole(e.stdin, e.stdout).Run(ctx)
+	err := d.console.Run(ctx)
 	if !errors.Is(err, io.EOF) {
 		return err
 	}

@@ -62,6 +62,7 @@ type Store interface {
 	MarkSent(ctx context.Context, id int64, messageID string, at time.Time) error
 	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
 	MarkFailed(ctx context.Context, id int64, reason string) error
+	ReturnDelivery(ctx context.Context, id int64, next time.Time) error
 
 	Cursor(ctx context.Context, name string) (int64, error)
 	ArticlesAfter(ctx context.Context, afterID int64, limit int) ([]newsbot.Article, error)
@@ -668,6 +669,14 @@ func testOutbox(t *testing.T, open Open) {
 	retry := must(s.ClaimDeliveries(ctx, T0.Add(5*time.Minute), time.Minute, 10))(t)
 	if len(retry) != 1 || retry[0].Key != dm.Key || retry[0].Attempts != 2 || retry[0].LastError != "429 rate limited" {
 		t.Fatalf("ClaimDeliveries at the retry time = %+v, want the DM on attempt 2 with its last error", retry)
+	}
+	// Handed back unsent: due again, and the claim not counted.
+	if err := s.ReturnDelivery(ctx, retry[0].ID, T0.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	retry = must(s.ClaimDeliveries(ctx, T0.Add(5*time.Minute), time.Minute, 10))(t)
+	if len(retry) != 1 || retry[0].Attempts != 2 {
+		t.Fatalf("ClaimDeliveries after ReturnDelivery = %+v, want the DM again on attempt 2", retry)
 	}
 	if err := s.MarkFailed(ctx, retry[0].ID, "cannot send messages to this user (50007)"); err != nil {
 		t.Fatal(err)
