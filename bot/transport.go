@@ -341,9 +341,9 @@ type consoleTransport struct {
 	// console, when set, prints the messages and makes their buttons the
 	// ones "click N" presses.
 	console *Console
-	seq  int
-	dms  map[string]string // DM channel ID to user ID
-	sent map[string]string // message ID to its channel
+	seq     int
+	dms     map[string]string // DM channel ID to user ID
+	sent    map[string]string // message ID to its channel
 }
 
 // consoleDMPrefix starts the IDs of the console's DM channels.
