@@ -196,15 +196,15 @@ func (p *Poller) PollDue(ctx context.Context, report func(Result)) error {
 			}
 		})
 	}
-	err := p.feedDue(ctx, jobs, &pending, 4*workers)
+	err := p.sendDue(ctx, jobs, &pending, 4*workers)
 	close(jobs)
 	wg.Wait()
 	return cmp.Or(err, ctx.Err())
 }
 
-// feedDue claims due feeds, limit at a time, and sends them to jobs,
+// sendDue claims due feeds, limit at a time, and sends them to jobs,
 // until none is due once every claimed feed is polled.
-func (p *Poller) feedDue(ctx context.Context, jobs chan<- newsbot.Feed, pending *sync.WaitGroup, limit int) error {
+func (p *Poller) sendDue(ctx context.Context, jobs chan<- newsbot.Feed, pending *sync.WaitGroup, limit int) error {
 	for waited := false; ; {
 		feeds, err := p.Store.ClaimDueFeeds(ctx, p.now(), cmp.Or(p.Lease, defaultLease), limit)
 		if err != nil {

@@ -480,3 +480,122 @@ func TestTeaserGetsFullText(t *testing.T) {
 		t.Errorf("article page fetched %d times, want 1", s.count("/article"))
 	}
 }
+
+// storyWords returns n distinct key words, from the n-th after first:
+// letters and digits, six characters, so that Sign keeps each as is.
+func storyWords(first, n int) []string {
+	w := make([]string, n)
+	for i := range w {
+		w[i] = fmt.Sprintf("w%05d", first+i)
+	}
+	return w
+}
+
+// storyItem is an item whose headline is its first ten words and whose
+// text is the rest.
+func storyItem(guid string, words ...[]string) item {
+	var all []string
+	for _, w := range words {
+		all = append(all, w...)
+	}
+	return item{guid, strings.Join(all[:10], " "), "https://news.example/" + guid, strings.Join(all[10:], " ") + ".", ""}
+}
+
+func TestBigStoryMatchesItsFirstReports(t *testing.T) {
+	h := newHarness(t)
+	s := newSite(t)
+	core, drift := storyWords(0, 20), storyWords(100, 10)
+	// One story, more reports than the poller indexes: each shares the
+	// core words; the last also the drift words.
+	var reports []item
+	for i := range feeds.StoryKept {
+		reports = append(reports, storyItem(fmt.Sprint("r", i), core, storyWords(1000+10*i, 10)))
+	}
+	reports = append(reports, storyItem("drifted", core, drift))
+	s.set("/feed", withBody(rssPage, rss("News", reports...)))
+	feed := h.addFeed(t, s.URL+"/feed")
+	first := h.pollDue(t)[feed.URL]
+	if first.Err != nil || len(first.New) != len(reports) {
+		t.Fatalf("first poll: %d new, err %v; want %d", len(first.New), first.Err, len(reports))
+	}
+	story := first.New[0].StoryID
+	for _, a := range first.New {
+		if a.StoryID != story {
+			t.Errorf("%q joined story %d, want %d", a.Title, a.StoryID, story)
+		}
+	}
+
+	// Later reports are matched against the story's first reports: one
+	// sharing the core words joins it; one that shares enough only with
+	// the drifted report (its drift words and five core words) is a
+	// story of its own.
+	later := storyItem("later", core, storyWords(2000, 10))
+	apart := storyItem("apart", drift, core[:5], storyWords(3000, 15))
+	s.set("/feed", withBody(rssPage, rss("News", append(reports, later, apart)...)))
+	h.clock.Add(time.Hour)
+	second := h.pollDue(t)[feed.URL]
+	if second.Err != nil || len(second.New) != 2 {
+		t.Fatalf("second poll: %d new, err %v; want 2", len(second.New), second.Err)
+	}
+	got := map[string]int64{}
+	for _, a := range second.New {
+		got[a.URL] = a.StoryID
+	}
+	if id := got[later.link]; id != story {
+		t.Errorf("a report sharing the core words got story %d, want story %d", id, story)
+	}
+	if id := got[apart.link]; id == story || id == 0 {
+		t.Errorf("a report like only the story's report %d got story %d, want a story of its own", feeds.StoryKept+1, id)
+	}
+}
+
+func TestPollDueClaimsMoreWhileAFeedIsSlow(t *testing.T) {
+	h := newHarness(t)
+	s := newSite(t)
+	h.poller.Workers = 2 // claims of 8 feeds
+	const n = 20
+	var others atomic.Int64
+	release := make(chan struct{})
+	othersFirst := make(chan bool, 1)
+	// The slow feed answers once every other feed has been fetched: those
+	// come in later claims, so it must not hold them up. (Its bound is
+	// only for a failing poller.)
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+			othersFirst <- true
+		case <-time.After(10 * time.Second):
+			othersFirst <- false
+		}
+		w.Header().Set("Content-Type", "application/rss+xml")
+		fmt.Fprint(w, rss("Slow", item{"s", "Slow news", "https://slow.example/1", "Slow text.", ""}))
+	}))
+	defer slow.Close()
+	h.poller.Fetcher = feeds.NewFetcher(feeds.FetcherOptions{AllowPrivateNetworks: true, Timeout: 30 * time.Second, Now: h.clock.Now})
+	defer h.poller.Fetcher.CloseIdleConnections()
+	slowFeed := h.addFeed(t, slow.URL+"/feed")
+	for i := range n - 1 {
+		path := fmt.Sprintf("/f%d", i)
+		s.set(path, withBody(rssPage, rss(path, item{"g", "Item " + path, "https://news.example" + path, "Text.", ""})))
+		h.addFeed(t, s.URL+path)
+	}
+	var polled int
+	err := h.poller.PollDue(context.Background(), func(r feeds.Result) {
+		polled++
+		if r.Err != nil {
+			t.Errorf("%s: %v", r.Feed.URL, r.Err)
+		}
+		if r.Feed.ID != slowFeed.ID && others.Add(1) == n-1 {
+			close(release)
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if polled != n {
+		t.Errorf("polled %d feeds, want %d", polled, n)
+	}
+	if !<-othersFirst {
+		t.Errorf("the other feeds waited for the slow one")
+	}
+}
