@@ -47,6 +47,10 @@ type Percolator struct {
 
 	guilds map[string]int32 // guild ID → small number
 
+	// version changes with the terms, so that a scratch's cache of
+	// what the terms of articles are can tell it is stale.
+	version uint64
+
 	scratch sync.Pool // *matchScratch
 }
 
@@ -252,6 +256,7 @@ func (p *Percolator) intern(stem string) int32 {
 		}
 		p.terms[stem] = id
 		p.stems[id] = stem
+		p.version++
 	}
 	p.refs[id]++
 	return id
@@ -284,6 +289,7 @@ func (p *Percolator) release(id int32) {
 	}
 	delete(p.terms, p.stems[id])
 	p.stems[id] = ""
+	p.version++
 	p.anchors[id] = nil
 	p.freeTerms = append(p.freeTerms, id)
 }
@@ -348,7 +354,16 @@ type matchScratch struct {
 	hits    []posting
 	sorted  []posting // room for sorting hits
 	tz      tokenizer
+	// words caches the term id (-1 for none) of each word, as folded
+	// before stemming, seen in articles while version was current: most
+	// words of an article were in earlier ones, and a lookup costs less
+	// than stemming.
+	words   map[string]int32
+	version uint64
 }
+
+// maxCachedWords bounds a scratch's word cache.
+const maxCachedWords = 1 << 16
 
 // Match returns the subscriptions that d matches, in ID order: those of
 // the guilds in d.Guilds, not paused, whose topic d satisfies.
@@ -364,6 +379,13 @@ func (p *Percolator) Match(d Doc) []newsbot.Subscription {
 	}
 	defer p.scratch.Put(sc)
 	sc.reset(len(p.refs), len(p.guilds))
+	if sc.words == nil || sc.version != p.version || len(sc.words) > maxCachedWords {
+		if sc.words == nil {
+			sc.words = make(map[string]int32)
+		}
+		clear(sc.words)
+		sc.version = p.version
+	}
 
 	followed := false
 	for _, g := range d.Guilds {
@@ -485,19 +507,25 @@ func (sc *matchScratch) reset(terms, guilds int) {
 func (p *Percolator) scan(sc *matchScratch, text string) {
 	sc.tz.reset(text)
 	for {
-		tok, ok := sc.tz.next()
+		word, ok := sc.tz.nextWord()
 		if !ok {
 			return
 		}
 		pos := int32(len(sc.ids))
-		id, known := p.terms[string(tok)]
-		if !known {
-			sc.ids = append(sc.ids, -1)
-			sc.next = append(sc.next, -1)
-			continue
+		id, cached := sc.words[string(word)]
+		if !cached {
+			key := string(word)
+			var known bool
+			if id, known = p.terms[string(porterStem(word))]; !known {
+				id = -1
+			}
+			sc.words[key] = id
 		}
 		sc.ids = append(sc.ids, id)
 		sc.next = append(sc.next, -1)
+		if id < 0 {
+			continue
+		}
 		if sc.seen[id] != sc.gen {
 			sc.seen[id] = sc.gen
 			sc.first[id], sc.last[id] = pos, pos
@@ -575,6 +603,17 @@ func (tz *tokenizer) phrase(s string) []string {
 
 // next returns the next token, stemmed; it is valid until the next call.
 func (tz *tokenizer) next() ([]byte, bool) {
+	word, ok := tz.nextWord()
+	if !ok {
+		return nil, false
+	}
+	tz.buf = porterStem(word)
+	return tz.buf, true
+}
+
+// nextWord returns the next token before stemming; it is valid until the
+// next call.
+func (tz *tokenizer) nextWord() ([]byte, bool) {
 	s := tz.s
 	out := tz.buf[:0]
 	// Skip separators up to the first token character.
@@ -620,7 +659,6 @@ func (tz *tokenizer) next() ([]byte, bool) {
 		i = n
 	}
 	tz.i = i
-	out = porterStem(out)
 	tz.buf = out
 	return out, true
 }
@@ -778,17 +816,18 @@ func appendFolded(out []byte, r rune) []byte {
 	if r = foldRune(r); r == 0 {
 		return out
 	}
-	if r < 0x80 {
-		return append(out, byte(r))
-	}
-	// SQLite's WRITE_UTF8; valid runes encode as Go encodes them.
-	switch {
-	case r < 0x800:
-		return append(out, byte(0xC0+(r>>6&0x1F)), byte(0x80+(r&0x3F)))
-	case r < 0x10000:
-		return append(out, byte(0xE0+(r>>12&0x0F)), byte(0x80+(r>>6&0x3F)), byte(0x80+(r&0x3F)))
+	// SQLite's WRITE_UTF8, on the code point as unsigned: a broken
+	// sequence can read past 31 bits. Valid runes encode as Go encodes
+	// them.
+	switch c := uint32(r); {
+	case c < 0x80:
+		return append(out, byte(c))
+	case c < 0x800:
+		return append(out, byte(0xC0+(c>>6&0x1F)), byte(0x80+(c&0x3F)))
+	case c < 0x10000:
+		return append(out, byte(0xE0+(c>>12&0x0F)), byte(0x80+(c>>6&0x3F)), byte(0x80+(c&0x3F)))
 	default:
-		return append(out, byte(0xF0+(r>>18&0x07)), byte(0x80+(r>>12&0x3F)), byte(0x80+(r>>6&0x3F)), byte(0x80+(r&0x3F)))
+		return append(out, byte(0xF0+(c>>18&0x07)), byte(0x80+(c>>12&0x3F)), byte(0x80+(c>>6&0x3F)), byte(0x80+(c&0x3F)))
 	}
 }
 

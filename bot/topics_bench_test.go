@@ -25,6 +25,12 @@ const (
 	percVocabulary    = 20_000
 )
 
+// percPercentile returns the q-quantile of ds, in nanoseconds; it sorts ds.
+func percPercentile(ds []time.Duration, q float64) float64 {
+	slices.Sort(ds)
+	return float64(ds[int(q*float64(len(ds)-1))].Nanoseconds())
+}
+
 // percArticle is a line of the dev set (or of the test fixtures).
 type percArticle struct {
 	Title string `json:"title"`
@@ -197,6 +203,7 @@ func benchPercolator(b *testing.B, articles []percArticle, skip int) {
 		docs[i] = bot.Doc{FeedID: 1, Source: "BBC News", Host: "bbc.co.uk", Title: a.Title, Text: a.Text, Guilds: guilds}
 	}
 	times := make([]time.Duration, 0, b.N)
+	best := make([]time.Duration, len(docs)) // by article: its fastest match
 	matches := 0
 	runtime.GC() // the garbage of setting up is not the matcher's
 	b.ReportAllocs()
@@ -204,14 +211,23 @@ func benchPercolator(b *testing.B, articles []percArticle, skip int) {
 	for b.Loop() {
 		start := time.Now()
 		m := p.Match(docs[i%len(docs)])
-		times = append(times, time.Since(start))
+		took := time.Since(start)
+		times = append(times, took)
+		if d := &best[i%len(docs)]; *d == 0 || took < *d {
+			*d = took
+		}
 		matches += len(m)
 		i++
 	}
-	slices.Sort(times)
-	pct := func(q float64) float64 { return float64(times[int(q*float64(len(times)-1))].Nanoseconds()) }
-	b.ReportMetric(pct(0.50), "p50-ns")
-	b.ReportMetric(pct(0.99), "p99-ns")
+	b.ReportMetric(percPercentile(times, 0.50), "p50-ns")
+	b.ReportMetric(percPercentile(times, 0.99), "p99-ns")
+	// On a shared machine a run is sometimes paused for other work: the
+	// fastest of an article's runs (with -benchtime of several times
+	// the articles) tells what matching it costs.
+	if i >= 2*len(docs) {
+		b.ReportMetric(percPercentile(best, 0.50), "p50-best-ns")
+		b.ReportMetric(percPercentile(best, 0.99), "p99-best-ns")
+	}
 	b.ReportMetric(float64(matches)/float64(len(times)), "matches/op")
 	b.ReportMetric(float64(int64(after.HeapAlloc)-int64(before.HeapAlloc))/(1<<20), "index-MB")
 }

@@ -114,7 +114,7 @@ func TestTokenizerAgreesWithFTS5(t *testing.T) {
 		"decomposed e\u0301te\u0301 nai\u0308ve x\u0305y \u0301leading mark",
 		"emoji 🙂 and 😀 and ❤ between words: great🙂news",
 		"elections elected electing relational generalization happy skies dying news says days",
-		"broken \xc3 utf-8 abc\xff\xfedef \xf4\x90\x80\x80z \xed\xa0\x80x \xc0\xafy tail\xe2\x82",
+		"broken \xc3 utf-8 abc\xff\xfedef \xf4\x90\x80\x80z \xed\xa0\x80x \xc0\xafy x\xfc\xbf\xbf\xbf\xbf\xbf\xbfy tail\xe2\x82",
 		strings.Repeat("a", 70) + "ing " + strings.Repeat("b", 62) + "ing",
 	}
 	for _, a := range readFixtureArticles(t) {
@@ -325,9 +325,15 @@ func TestPercolatorReplaceAndRemove(t *testing.T) {
 	}
 	add(newsbot.Subscription{ID: 1, GuildID: "g", Topic: "apple"})
 	add(newsbot.Subscription{ID: 2, GuildID: "g", Topic: "apple orchard"})
-	if got := match("Apple orchard"); !slices.Equal(got, []int64{1, 2}) {
+	if got := match("Apple orchard cherries"); !slices.Equal(got, []int64{1, 2}) {
 		t.Fatalf("Match = %v, want [1 2]", got)
 	}
+	// "cherries" was read before any topic had it.
+	add(newsbot.Subscription{ID: 4, GuildID: "g", Topic: "cherry"})
+	if got := match("Apple orchard cherries"); !slices.Equal(got, []int64{1, 2, 4}) {
+		t.Fatalf("after adding a topic: Match = %v, want [1 2 4]", got)
+	}
+	p.Remove(4)
 
 	add(newsbot.Subscription{ID: 1, GuildID: "g", Topic: "banana"})
 	if got := match("Apple orchard"); !slices.Equal(got, []int64{2}) {
@@ -544,6 +550,39 @@ func TestPercolatorAgreesWithSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzTopic adds any topic: CheckTopic and Add agree, and a topic with
+// nothing excluded and no source matches an article made of its words.
+func FuzzTopic(f *testing.F) {
+	for _, s := range []string{"ukraine", `"climate change" -denial`, "covid-19 source:bbc", "Zürich café",
+		`"the who" concert`, "-x", `"unclosed phrase`, "a\xffb \xfc\xbf\xbf\xbf\xbf\xbf\xbf", "q\u0301e\u0301", "🙂 emoji"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, topic string) {
+		p := NewPercolator()
+		err := p.Add(newsbot.Subscription{ID: 1, GuildID: "g", Topic: topic})
+		if cerr := CheckTopic(topic); (cerr == nil) != (err == nil) {
+			t.Fatalf("CheckTopic(%q) = %v but Add = %v", topic, cerr, err)
+		}
+		if err != nil {
+			if !errors.Is(err, newsbot.ErrInvalid) {
+				t.Fatalf("Add(%q) = %v, not ErrInvalid", topic, err)
+			}
+			return
+		}
+		q, err := newsbot.ParseQuery(topic, time.Time{})
+		if err != nil {
+			t.Fatalf("Add(%q) took a topic ParseQuery refuses: %v", topic, err)
+		}
+		if len(q.Not) > 0 || q.Source != "" {
+			return
+		}
+		title := strings.Join(slices.Concat(q.Words, q.Phrases), " ")
+		if got := p.Match(Doc{Title: title, Guilds: []string{"g"}}); len(got) != 1 {
+			t.Errorf("topic %q does not match an article titled %q", topic, title)
+		}
+	})
 }
 
 func BenchmarkTokenize(b *testing.B) {
