@@ -367,7 +367,7 @@ const maxCachedWords = 1 << 16
 
 // Match returns the subscriptions that d matches, in ID order: those of
 // the guilds in d.Guilds, not paused, whose topic d satisfies.
-func (p *Percolator) Match(d Doc) []newsbot.Subscription {
+func (p *Percolator) Match(d Doc) []TopicHit {
 	p.mu.RLock()
 	defer p.mu.RUnlock()
 	if len(p.slots) == 0 {
@@ -435,11 +435,20 @@ func (p *Percolator) Match(d Doc) []newsbot.Subscription {
 		return nil
 	}
 	sc.sortHits()
-	out := make([]newsbot.Subscription, len(sc.hits))
+	out := make([]TopicHit, len(sc.hits))
 	for i, h := range sc.hits {
-		out[i] = p.subs[h.slot]
+		s := &p.subs[h.slot]
+		out[i] = TopicHit{ID: s.ID, GuildID: s.GuildID, UserID: s.UserID}
 	}
 	return out
+}
+
+// TopicHit is a subscription an article matched: what a match record
+// needs, without copying the whole subscription.
+type TopicHit struct {
+	ID      int64
+	GuildID string
+	UserID  string
 }
 
 // sortHits puts sc.hits in subscription ID order. An article can match
