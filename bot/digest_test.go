@@ -23,31 +23,13 @@ import (
 	"newsbot/store"
 )
 
-// digestClock is a fixed clock the test moves by hand.
-type digestClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *digestClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *digestClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
-
 // digestEnv is a bot over a real store on a fixed clock, driven through
 // the console: its guild, channel and user are the console's.
 type digestEnv struct {
 	t     *testing.T
 	ctx   context.Context
 	db    *store.DB
-	clk   *digestClock
+	clk   *testClock
 	bot   *bot.Bot
 	con   *bot.Console
 	out   *bytes.Buffer
@@ -63,7 +45,7 @@ func newDigestEnv(t *testing.T, start time.Time) *digestEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	e := &digestEnv{t: t, ctx: ctx, db: db, clk: &digestClock{t: start}, out: new(bytes.Buffer)}
+	e := &digestEnv{t: t, ctx: ctx, db: db, clk: &testClock{t: start}, out: new(bytes.Buffer)}
 	db.Now = e.clk.Now
 	e.bot = bot.New(bot.Config{Store: db, Now: e.clk.Now, Wake: func() { e.wakes.Add(1) }})
 	e.con = e.bot.NewConsole(strings.NewReader(""), e.out)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,6 +168,24 @@ func runBot(t *testing.T, srv *discordtest.Server, b *bot.Bot, dg *discordgo.Ses
 	})
 	srv.WaitRequest(t, "PUT", registration, timeout)
 	srv.WaitConnected(t, timeout)
+}
+
+// testClock is a clock a test moves by hand, safe for concurrent use.
+type testClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *testClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
 }
 
 // testWriter sends log lines to the test's log.
