@@ -16,7 +16,7 @@ import (
 )
 
 // newDigestWorld is a world whose bot and store run on a fixed clock.
-func newDigestWorld(t *testing.T, clk *digestClock) *world {
+func newDigestWorld(t *testing.T, clk *testClock) *world {
 	t.Helper()
 	w := &world{site: newsSite(t)}
 	var web testWeb
@@ -35,7 +35,7 @@ func newDigestWorld(t *testing.T, clk *digestClock) *world {
 func TestDigestThroughDiscord(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	clk := &digestClock{t: utc(2026, 5, 4, 5, 0)} // 07:00 in Paris
+	clk := &testClock{t: utc(2026, 5, 4, 5, 0)} // 07:00 in Paris
 	w := newDigestWorld(t, clk)
 	channel := w.srv.ChannelID()
 
