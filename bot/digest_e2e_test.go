@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -171,5 +173,94 @@ func TestDigestThroughDiscord(t *testing.T) {
 	}
 	if len(w.srv.Messages(channel)) != 1 {
 		t.Errorf("channel messages at the end = %d, want the one digest", len(w.srv.Messages(channel)))
+	}
+}
+
+// TestDigestAcrossDSTAndDowntimeThroughDiscord schedules digests by slash
+// command and steps a fixed clock through the days daylight-saving time
+// starts and ends in New York, then through a downtime: each day gets
+// exactly one digest in the channel, at its wall-clock time (or the first
+// instant after a skipped one), and the downtime one catch-up digest.
+func TestDigestAcrossDSTAndDowntimeThroughDiscord(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := &testClock{t: utc(2026, 3, 7, 0, 0)}
+	w := newDigestWorld(t, clk)
+	channel := w.srv.ChannelID()
+	w.addFeed(t, admin, "/world.xml", discordtest.StringOption("mode", "digest"))
+	feeds, err := w.db.GuildFeeds(ctx, w.srv.GuildID())
+	if err != nil || len(feeds) != 1 {
+		t.Fatalf("guild feeds = %d, %v", len(feeds), err)
+	}
+	sender := bot.NewSender(bot.SenderConfig{Store: w.db, Transport: bot.NewDiscordTransport(w.srv.Session(t)), Now: clk.Now})
+	schedule := func(cron string) {
+		t.Helper()
+		_, m := w.run(t, admin, "digest", discordtest.Subcommand("schedule",
+			discordtest.StringOption("cron", cron), discordtest.StringOption("timezone", "America/New_York")))
+		if !strings.Contains(m.Content, "Digest scheduled") {
+			t.Fatalf("/digest schedule %s = %q", cron, m.Content)
+		}
+	}
+	// step moves the clock by d up to end, storing an article every hour
+	// and running digests and the sender at each step; it returns the
+	// instants at which a digest reached the channel.
+	article := 0
+	step := func(d time.Duration, end time.Time) []time.Time {
+		t.Helper()
+		var sent []time.Time
+		for now := clk.Now().Add(d); !now.After(end); now = now.Add(d) {
+			clk.Set(now)
+			if now.Minute() == 0 {
+				article++
+				key := fmt.Sprintf("a%d", article)
+				if _, err := w.db.SaveBatch(ctx, []newsbot.Article{{FeedID: feeds[0].ID, StoryID: -1, DedupeKey: key,
+					URL: "https://news.example/" + key, Title: "Hourly news " + key, Summary: []string{"News."}, FetchedAt: now}}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before := len(w.srv.Messages(channel))
+			if _, err := w.bot.RunDigests(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := sender.Drain(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for range len(w.srv.Messages(channel)) - before {
+				sent = append(sent, now)
+			}
+		}
+		return sent
+	}
+	check := func(what string, got []time.Time, want ...time.Time) {
+		t.Helper()
+		if len(got) != len(want) {
+			t.Fatalf("%s: digests at %v, want at %v", what, got, want)
+		}
+		for i := range got {
+			if !got[i].Equal(want[i]) {
+				t.Errorf("%s: digest %d at %v, want %v", what, i, got[i], want[i])
+			}
+		}
+	}
+
+	// 02:30 does not exist on 8 March: that digest comes at 03:30 EDT.
+	schedule("30 2 * * *")
+	check("spring forward, 30 2 * * *", step(15*time.Minute, utc(2026, 3, 10, 0, 0)),
+		utc(2026, 3, 7, 7, 30), utc(2026, 3, 8, 7, 30), utc(2026, 3, 9, 6, 30))
+
+	// 01:30 happens twice on 1 November: one digest, at the first.
+	clk.Set(utc(2026, 10, 31, 0, 0))
+	schedule("30 1 * * *")
+	check("fall back, 30 1 * * *", step(15*time.Minute, utc(2026, 11, 3, 0, 0)),
+		utc(2026, 10, 31, 5, 30), utc(2026, 11, 1, 5, 30), utc(2026, 11, 2, 6, 30))
+
+	// Down from 3 November 00:00 to 6 November 12:00: three runs missed,
+	// one catch-up digest, then the schedule as before.
+	clk.Set(utc(2026, 11, 6, 11, 0))
+	check("catch-up", step(time.Hour, utc(2026, 11, 6, 12, 0)), utc(2026, 11, 6, 12, 0))
+	check("after the catch-up", step(15*time.Minute, utc(2026, 11, 8, 0, 0)), utc(2026, 11, 7, 6, 30))
+	msgs := w.srv.Messages(channel)
+	if catchUp := msgs[len(msgs)-2].Content; !strings.Contains(catchUp, `Digest for Mon 2 Nov 01:30 – Fri 6 Nov 07:00 (America/New\_York)`) {
+		t.Errorf("catch-up digest = %q, want one digest from the last run to now", catchUp)
 	}
 }
