@@ -320,6 +320,7 @@ const (
 	DeliveryDigest DeliveryKind = "digest" // a channel digest
 	DeliveryDM     DeliveryKind = "dm"     // a subscription DM
 	DeliveryNotice DeliveryKind = "notice" // a feed-health notice
+	DeliveryEdit   DeliveryKind = "edit"   // a new version of a message sent before
 )
 
 // DeliveryStatus is where an outbox row stands.
@@ -360,6 +361,9 @@ type Delivery struct {
 	MessageID string
 	CreatedAt time.Time
 	SentAt    time.Time
+	// EditOf, on an edit, is the key of the delivery whose message it
+	// replaces; Payload is then the whole new message.
+	EditOf string
 	// Stories lists the stories an article post carries. Enqueuing the
 	// post records them as posted in its channel, so a story reported by
 	// another feed later is not posted there again.

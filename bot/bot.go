@@ -45,6 +45,7 @@ type Store interface {
 	ArticlesAfter(ctx context.Context, afterID int64, limit int) ([]newsbot.Article, error)
 	PostedStories(ctx context.Context, channelID string, storyIDs []int64) (map[int64]bool, error)
 	PostedStory(ctx context.Context, channelID string, storyID int64) (newsbot.Delivery, error)
+	LatestVersion(ctx context.Context, key string) (newsbot.Delivery, error)
 	CommitRoute(ctx context.Context, cursor string, to int64, ds []newsbot.Delivery, ms []newsbot.Match) (int, error)
 	Enqueue(ctx context.Context, ds []newsbot.Delivery) (int, error)
 	StopChannel(ctx context.Context, channelID, reason string, at time.Time) error

@@ -18,6 +18,7 @@ import (
 // liveFeed is an RSS feed on 127.0.0.1 whose items the test adds, and
 // which the test can make fail.
 type liveFeed struct {
+	title string
 	mu    sync.Mutex
 	items []string // titles, oldest first
 	fail  bool
@@ -43,11 +44,13 @@ func (f *liveFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var b strings.Builder
-	b.WriteString(`<?xml version="1.0"?><rss version="2.0"><channel><title>Harbour Times</title><link>https://harbour.example/</link>`)
+	fmt.Fprintf(&b, `<?xml version="1.0"?><rss version="2.0"><channel><title>%s</title><link>https://%s.example/</link>`,
+		f.title, strings.ToLower(strings.Fields(f.title)[0]))
 	for i := len(f.items) - 1; i >= 0; i-- {
-		fmt.Fprintf(&b, `<item><title>%s</title><link>https://harbour.example/%d</link><guid>h-%d</guid>
+		fmt.Fprintf(&b, `<item><title>%s</title><link>https://%s.example/%d</link><guid>h-%d</guid>
 			<description>%s. The harbour authority said the work would take a week. Ships waited outside the port overnight.</description>
-			<pubDate>%s</pubDate></item>`, f.items[i], i, i, f.items[i], time.Date(2026, 5, 1+i, 8, 0, 0, 0, time.UTC).Format(time.RFC1123Z))
+			<pubDate>%s</pubDate></item>`, f.items[i], strings.ToLower(strings.Fields(f.title)[0]), i, i, f.items[i],
+			time.Date(2026, 5, 1+i, 8, 0, 0, 0, time.UTC).Format(time.RFC1123Z))
 	}
 	b.WriteString(`</channel></rss>`)
 	w.Header().Set("Content-Type", "application/rss+xml")
@@ -62,7 +65,7 @@ func (f *liveFeed) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestInstantPostsAndHealthNoticesReachDiscord(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	feed := &liveFeed{}
+	feed := &liveFeed{title: "Harbour Times"}
 	feed.add("Harbour closes for repairs")
 	feed.add("Ferry timetable changes")
 	site := httptest.NewServer(feed)
@@ -118,6 +121,22 @@ func TestInstantPostsAndHealthNoticesReachDiscord(t *testing.T) {
 	if len(got) != 1 || !strings.Contains(got[0], "Harbour reopens after a week of repairs") || !strings.Contains(got[0], "Harbour Times") ||
 		strings.Contains(got[0], "Ferry timetable") {
 		t.Fatalf("after a new item the channel got %q, want one post of it, with its source", got)
+	}
+
+	// A second feed of the channel reports the same story later: the
+	// post is edited to name it, not posted again.
+	coast := &liveFeed{title: "Coast News"}
+	coastSite := httptest.NewServer(coast)
+	t.Cleanup(coastSite.Close)
+	if _, m := w.run(t, admin, "feed", discordtest.Subcommand("add", discordtest.StringOption("url", coastSite.URL+"/feed.xml"))); !strings.Contains(m.Content, "Now following") {
+		t.Fatalf("/feed add coast = %q", text(m))
+	}
+	coast.add("Harbour reopens after a week of repairs")
+	cycle()
+	msgs := srv.Messages(srv.ChannelID())
+	if len(msgs) != 1 || len(msgs[0].Embeds) != 1 || msgs[0].Embeds[0].Footer == nil ||
+		msgs[0].Embeds[0].Footer.Text != "Also reported by Coast News" || msgs[0].EditedTimestamp == nil {
+		t.Fatalf("after Coast News carried the story the channel has %q, want the one post edited to add it", posts())
 	}
 
 	feed.setFailing(true)

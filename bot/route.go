@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -93,12 +94,21 @@ func (b *Bot) feedRoutes(ctx context.Context, cache map[int64]*feedRoutes, id in
 type channelPosts struct {
 	guildID string
 	entries []postEntry
-	stories map[int64]bool
+	stories map[int64]int // story → its entry
 }
 
 type postEntry struct {
 	article newsbot.Article
 	feed    newsbot.Feed
+	// also names the channel's other feeds that carried the story.
+	also []string
+}
+
+// addSource notes that the feed named name carried e's story too.
+func (e *postEntry) addSource(name string) {
+	if name != feedName(e.feed) && !slices.Contains(e.also, name) {
+		e.also = append(e.also, name)
+	}
 }
 
 func (b *Bot) route(ctx context.Context, articles []newsbot.Article) ([]newsbot.Delivery, []newsbot.Match, error) {
@@ -121,15 +131,18 @@ func (b *Bot) route(ctx context.Context, articles []newsbot.Article) ([]newsbot.
 			}
 			cp := channels[fl.ChannelID]
 			if cp == nil {
-				cp = &channelPosts{guildID: fl.GuildID, stories: make(map[int64]bool)}
+				cp = &channelPosts{guildID: fl.GuildID, stories: make(map[int64]int)}
 				channels[fl.ChannelID] = cp
 				order = append(order, fl.ChannelID)
 			}
 			if a.StoryID != 0 {
-				if cp.stories[a.StoryID] {
-					continue // another feed of this channel brought the story in this batch
+				if i, ok := cp.stories[a.StoryID]; ok {
+					// Another feed of this channel brought the story in
+					// this batch: one post, naming both.
+					cp.entries[i].addSource(feedName(r.feed))
+					continue
 				}
-				cp.stories[a.StoryID] = true
+				cp.stories[a.StoryID] = len(cp.entries)
 			}
 			cp.entries = append(cp.entries, postEntry{article: a, feed: r.feed})
 		}
@@ -158,9 +171,11 @@ func (b *Bot) route(ctx context.Context, articles []newsbot.Article) ([]newsbot.
 		if err != nil {
 			return nil, nil, err
 		}
-		fresh := cp.entries[:0]
+		var fresh, again []postEntry
 		for _, e := range cp.entries {
-			if !posted[e.article.StoryID] {
+			if posted[e.article.StoryID] {
+				again = append(again, e)
+			} else {
 				fresh = append(fresh, e)
 			}
 		}
@@ -169,8 +184,129 @@ func (b *Bot) route(ctx context.Context, articles []newsbot.Article) ([]newsbot.
 			return nil, nil, err
 		}
 		ds = append(ds, rows...)
+		edits, err := b.alsoReported(ctx, cp.guildID, ch, again)
+		if err != nil {
+			return nil, nil, err
+		}
+		ds = append(ds, edits...)
 	}
 	return ds, matches, nil
+}
+
+// maxAlso bounds the sources an "Also reported by" line names.
+const maxAlso = 10
+
+// alsoReported edits the posts of stories posted in the channel before,
+// which the channel's other feeds now carry too: the story's embed gains
+// "Also reported by …" with their names. Each edit is the whole message
+// (its latest version, with the line added), keyed by how many sources it
+// names, so routing the same articles again writes nothing new.
+func (b *Bot) alsoReported(ctx context.Context, guildID, channelID string, entries []postEntry) ([]newsbot.Delivery, error) {
+	type version struct {
+		key string // the post's key
+		msg *discordgo.MessageSend
+	}
+	var order []string
+	latest := make(map[string]*version)
+	for _, e := range entries {
+		post, err := b.store.PostedStory(ctx, channelID, e.article.StoryID)
+		if err != nil {
+			return nil, err
+		}
+		v := latest[post.Key]
+		if v == nil {
+			last, err := b.store.LatestVersion(ctx, post.Key)
+			if err != nil {
+				return nil, err
+			}
+			msg, err := decodeMessage(last.Payload)
+			if err != nil {
+				b.log.Warn("post not editable", "delivery_key", post.Key, "error", err)
+				continue
+			}
+			v = &version{key: post.Key, msg: msg}
+		}
+		story, err := b.store.StoryArticles(ctx, e.article.StoryID)
+		if err != nil {
+			return nil, err
+		}
+		embed := storyEmbed(v.msg, story)
+		if embed == nil || !addAlso(embed, feedName(e.feed)) {
+			continue
+		}
+		if latest[post.Key] == nil {
+			latest[post.Key] = v
+			order = append(order, post.Key)
+		}
+	}
+	var out []newsbot.Delivery
+	for _, key := range order {
+		v := latest[key]
+		payload, err := json.Marshal(v.msg)
+		if err != nil {
+			return nil, fmt.Errorf("bot: render edit of %s: %w", key, err)
+		}
+		out = append(out, newsbot.Delivery{
+			Key:  "edit:" + key + ":" + strconv.Itoa(countAlso(v.msg)),
+			Kind: newsbot.DeliveryEdit, GuildID: guildID, ChannelID: channelID, EditOf: key, Payload: payload,
+		})
+	}
+	return out, nil
+}
+
+// storyEmbed returns the embed of msg that shows one of story's articles.
+func storyEmbed(msg *discordgo.MessageSend, story []newsbot.Article) *discordgo.MessageEmbed {
+	for _, e := range msg.Embeds {
+		for _, a := range story {
+			if e.URL != "" && e.URL == webURL(a.URL) {
+				return e
+			}
+		}
+	}
+	return nil
+}
+
+// alsoPrefix starts the footer of a post that other feeds carried too;
+// alsoSep separates their names.
+const (
+	alsoPrefix = "Also reported by "
+	alsoSep    = " · "
+)
+
+// alsoNames returns the sources an embed's footer names.
+func alsoNames(e *discordgo.MessageEmbed) []string {
+	if e.Footer == nil || !strings.HasPrefix(e.Footer.Text, alsoPrefix) {
+		return nil
+	}
+	return strings.Split(strings.TrimPrefix(e.Footer.Text, alsoPrefix), alsoSep)
+}
+
+// setAlso writes names into an embed's footer.
+func setAlso(e *discordgo.MessageEmbed, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	e.Footer = &discordgo.MessageEmbedFooter{Text: truncate(alsoPrefix+strings.Join(names, alsoSep), maxFooter)}
+}
+
+// addAlso adds a source to an embed's "Also reported by", and reports
+// whether that changed it.
+func addAlso(e *discordgo.MessageEmbed, name string) bool {
+	names := alsoNames(e)
+	if (e.Author != nil && e.Author.Name == name) || slices.Contains(names, name) || len(names) >= maxAlso {
+		return false
+	}
+	setAlso(e, append(names, name))
+	return true
+}
+
+// countAlso counts the sources all of a message's embeds name.
+func countAlso(msg *discordgo.MessageSend) int {
+	n := 0
+	for _, e := range msg.Embeds {
+		n += len(alsoNames(e))
+	}
+	return n
 }
 
 // PostKey is the outbox key of a post in a channel, named after the first
@@ -209,6 +345,7 @@ func postDeliveries(guildID, channelID string, entries []postEntry) ([]newsbot.D
 	}
 	for _, e := range entries {
 		embed := renderPost(e.article, e.feed).Embeds[0]
+		setAlso(embed, e.also[:min(len(e.also), maxAlso)])
 		n := embedSize(embed)
 		if msg != nil && (len(msg.Embeds) == maxEmbeds || size+n > maxEmbedTotal) {
 			if err := flush(); err != nil {

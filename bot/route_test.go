@@ -166,8 +166,10 @@ func TestRoutePostsAStoryOncePerChannel(t *testing.T) {
 	f := newRouteFixture(t)
 	nhk := f.feed(t, "https://nhk.example/feed", "NHK World")
 	reuters := f.feed(t, "https://reuters.example/feed", "Reuters")
+	ap := f.feed(t, "https://ap.example/feed", "AP")
 	f.follow(t, newsbot.Follow{ChannelID: "C1", FeedID: nhk.ID})
 	f.follow(t, newsbot.Follow{ChannelID: "C1", FeedID: reuters.ID})
+	f.follow(t, newsbot.Follow{ChannelID: "C1", FeedID: ap.ID})
 	f.follow(t, newsbot.Follow{ChannelID: "C2", FeedID: reuters.ID})
 	first := f.save(t, nhk, art("nhk-swap", "Prisoners exchanged", "text"))[0]
 	f.route(t)
@@ -176,11 +178,14 @@ func TestRoutePostsAStoryOncePerChannel(t *testing.T) {
 	f.save(t, reuters, joined, art("reuters-other", "Markets rally", "text"))
 	f.route(t)
 	var c1, c2 []string
+	var edits []sentMessage
 	for _, m := range f.pending(t) {
-		switch m.d.ChannelID {
-		case "C1":
+		switch {
+		case m.d.Kind == newsbot.DeliveryEdit:
+			edits = append(edits, m)
+		case m.d.ChannelID == "C1":
 			c1 = append(c1, m.titles()...)
-		case "C2":
+		case m.d.ChannelID == "C2":
 			c2 = append(c2, m.titles()...)
 		}
 	}
@@ -190,9 +195,43 @@ func TestRoutePostsAStoryOncePerChannel(t *testing.T) {
 	if got := strings.Join(c2, "|"); got != "Russia and Ukraine swap prisoners|Markets rally" {
 		t.Errorf("C2 got %q, want Reuters' two articles", got)
 	}
+	post := bot.PostKey("C1", first)
 	d, err := f.db.PostedStory(context.Background(), "C1", first.StoryID)
-	if err != nil || d.Key != bot.PostKey("C1", first) {
+	if err != nil || d.Key != post {
 		t.Errorf("PostedStory(C1, swap) = %q, %v; want the NHK post", d.Key, err)
+	}
+	footer := func(m sentMessage) string {
+		if len(m.msg.Embeds) != 1 || m.msg.Embeds[0].Footer == nil {
+			return ""
+		}
+		return m.msg.Embeds[0].Footer.Text
+	}
+	if len(edits) != 1 || edits[0].d.EditOf != post || edits[0].d.ChannelID != "C1" || footer(edits[0]) != "Also reported by Reuters" ||
+		edits[0].titles()[0] != "Prisoners exchanged" {
+		t.Fatalf("edits = %+v, want the NHK post in C1 edited to add Reuters", edits)
+	}
+
+	// AP brings it later: the latest version gains AP too. Two feeds
+	// bringing a new story together: one post naming the second.
+	also := art("ap-swap", "Prisoner swap completed", "text")
+	also.StoryID = first.StoryID
+	apStorm := f.save(t, ap, also, art("ap-storm", "Storm nears the coast", "text"))[1]
+	storm := art("reuters-storm", "Coastal storm warning", "text")
+	storm.StoryID = apStorm.StoryID
+	f.save(t, reuters, storm)
+	f.route(t)
+	var got []string
+	for _, m := range f.pending(t) {
+		if m.d.ChannelID == "C1" {
+			got = append(got, string(m.d.Kind)+": "+strings.Join(m.titles(), "|")+" / "+footer(m))
+		}
+	}
+	want := []string{"post: Storm nears the coast / Also reported by Reuters", "edit: Prisoners exchanged / Also reported by Reuters · AP"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("C1 after AP = %q, want %q", got, want)
+	}
+	if n := f.route(t); n != 0 {
+		t.Errorf("Route again = %d rows, want none", n)
 	}
 }
 

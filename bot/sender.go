@@ -31,6 +31,9 @@ type Outbox interface {
 	// ReturnDelivery hands row id back unsent, due at next, without
 	// counting the claim as an attempt.
 	ReturnDelivery(ctx context.Context, id int64, next time.Time) error
+	// Delivery returns the row with key: for an edit, the message it
+	// replaces.
+	Delivery(ctx context.Context, key string) (newsbot.Delivery, error)
 	// MarkFailed records that row id can never be sent, and why.
 	MarkFailed(ctx context.Context, id int64, reason string) error
 }
@@ -605,6 +608,9 @@ func (s *Sender) deliver(ctx context.Context, tgt string, r *claimed) result {
 	if err != nil {
 		return s.markInvalid(ctx, tgt, r, "undecodable payload: "+err.Error())
 	}
+	if r.EditOf != "" {
+		return s.edit(ctx, tgt, r, msg)
+	}
 	dm := r.UserID != ""
 	channelID := r.ChannelID
 	if dm && channelID == "" {
@@ -711,6 +717,47 @@ func (s *Sender) retry(ctx context.Context, tgt string, r *claimed, reason strin
 	s.mu.Unlock()
 	s.log.Info("delivery will be retried", "delivery_key", r.Key, "attempts", r.Attempts, "retry_in", wait.Round(time.Millisecond).String(), "error", reason)
 	return result{outcome: outcomeDone, err: s.retryLater(ctx, r, reason, next)}
+}
+
+// edit replaces the message of row r.EditOf with msg, once that row has
+// been sent; an edit of a message that was never sent fails with it.
+func (s *Sender) edit(ctx context.Context, tgt string, r *claimed, msg *discordgo.MessageSend) result {
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	orig, err := s.cfg.Store.Delivery(sctx, r.EditOf)
+	cancel()
+	switch {
+	case errors.Is(err, newsbot.ErrNotFound):
+		return s.markInvalid(ctx, tgt, r, "edits "+r.EditOf+", which is not in the outbox")
+	case err != nil:
+		return s.retry(ctx, tgt, r, err.Error(), s.backoff(r.Attempts))
+	case orig.Status == newsbot.StatusFailed:
+		return s.markFailed(ctx, tgt, r, "the message it edits was not sent: "+orig.LastError)
+	case orig.Status != newsbot.StatusSent:
+		return s.retry(ctx, tgt, r, "the message it edits is not sent yet", s.backoff(r.Attempts))
+	}
+	if err := s.pace.wait(ctx); err != nil {
+		return result{outcome: outcomeStopped}
+	}
+	callCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sendTimeout)
+	edit := &discordgo.MessageEdit{Content: &msg.Content, Embeds: &msg.Embeds}
+	if len(msg.Components) > 0 {
+		edit.Components = &msg.Components
+	}
+	err = s.cfg.Transport.Edit(callCtx, orig.ChannelID, orig.MessageID, edit)
+	cancel()
+	if err != nil {
+		return s.failed(ctx, tgt, r, classify(err, false))
+	}
+	s.unhold(tgt, r.ID)
+	sctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), storeTimeout)
+	defer cancel()
+	if err := s.cfg.Store.MarkSent(sctx, r.ID, orig.MessageID, s.cfg.Now()); err != nil {
+		// Edited, not recorded: the edit is made again after the lease,
+		// which changes nothing.
+		s.log.Error("record a sent edit", "delivery_key", r.Key, "message_id", orig.MessageID, "error", err)
+		return result{outcome: outcomeDone, err: err}
+	}
+	return result{outcome: outcomeSent}
 }
 
 // retryLater puts r back in the outbox, due at next.

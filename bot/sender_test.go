@@ -856,3 +856,38 @@ func TestSenderRunSendsWhenWoken(t *testing.T) {
 		t.Errorf("Messages = %q, want [first second]", got)
 	}
 }
+
+// edit is an outbox row replacing the message of row of with text.
+func edit(t testing.TB, key, of, channelID, text string) newsbot.Delivery {
+	return newsbot.Delivery{Key: key, Kind: newsbot.DeliveryEdit, ChannelID: channelID, EditOf: of,
+		Payload: payload(t, &discordgo.MessageSend{Content: text})}
+}
+
+func TestSenderEditsSentMessages(t *testing.T) {
+	t.Parallel()
+	w := newOutboxWorld(t, discordtest.Config{})
+	ch := w.srv.ChannelID()
+	w.enqueue(t, post(t, "p1", ch, "first version"), edit(t, "e1", "p1", ch, "second version"), edit(t, "e2", "p1", ch, "third version"))
+	s := bot.NewSender(w.config(t))
+	if n := drain(t, s); n != 3 {
+		t.Fatalf("Drain = %d, want the post and its two edits", n)
+	}
+	msgs := w.srv.Messages(ch)
+	if len(msgs) != 1 || msgs[0].Content != "third version" || msgs[0].EditedTimestamp == nil {
+		t.Fatalf("channel = %q, want one message edited to the last version", contents(msgs))
+	}
+	if d := w.row(t, "e2"); d.Status != newsbot.StatusSent || d.MessageID != msgs[0].ID {
+		t.Errorf("edit row = %+v, want sent with the post's message id", d)
+	}
+
+	// An edit of a post that failed fails too, without a call.
+	w.srv.FailNext("POST", channelPath("1200000000000000001"), 1, discordtest.Fault{Status: 400, Code: 50035})
+	w.enqueue(t, post(t, "p2", "1200000000000000001", "refused"), edit(t, "e3", "p2", "1200000000000000001", "never"))
+	drain(t, s)
+	if d := w.row(t, "e3"); d.Status != newsbot.StatusFailed || !strings.Contains(d.LastError, "was not sent") {
+		t.Errorf("edit of a failed post = %+v, want failed, saying why", d)
+	}
+	if n := len(w.srv.RequestsTo("PATCH", "/api/v9/channels/1200000000000000001/messages/*")); n != 0 {
+		t.Errorf("edit of a failed post made %d requests, want 0", n)
+	}
+}

@@ -103,7 +103,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, ds []newsbot.Delivery, now time.Ti
 		return 0, nil
 	}
 	stmt, err := tx.PrepareContext(ctx, `INSERT INTO deliveries (key, kind, guild_id, channel_id, user_id, payload,
-		status, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,'pending',?,?) ON CONFLICT (key) DO NOTHING`)
+		status, next_attempt_at, created_at, edit_of) VALUES (?,?,?,?,?,?,'pending',?,?,?) ON CONFLICT (key) DO NOTHING`)
 	if err != nil {
 		return 0, err
 	}
@@ -117,7 +117,7 @@ func enqueue(ctx context.Context, tx *sql.Tx, ds []newsbot.Delivery, now time.Ti
 			d.Payload = []byte{}
 		}
 		res, err := stmt.ExecContext(ctx, d.Key, d.Kind, d.GuildID, d.ChannelID, d.UserID, d.Payload,
-			ms(d.NextAttemptAt), ms(now))
+			ms(d.NextAttemptAt), ms(now), d.EditOf)
 		if err != nil {
 			return added, fmt.Errorf("delivery %q: %w", d.Key, err)
 		}

@@ -10,13 +10,13 @@ import (
 )
 
 const deliveryColumns = `id, key, kind, guild_id, channel_id, user_id, payload, status, attempts, next_attempt_at,
-	last_error, message_id, created_at, sent_at`
+	last_error, message_id, created_at, sent_at, edit_of`
 
 func scanDelivery(row scanner) (newsbot.Delivery, error) {
 	var d newsbot.Delivery
 	var next, created, sent int64
 	err := row.Scan(&d.ID, &d.Key, &d.Kind, &d.GuildID, &d.ChannelID, &d.UserID, &d.Payload, &d.Status,
-		&d.Attempts, &next, &d.LastError, &d.MessageID, &created, &sent)
+		&d.Attempts, &next, &d.LastError, &d.MessageID, &created, &sent, &d.EditOf)
 	d.NextAttemptAt, d.CreatedAt, d.SentAt = fromMS(next), fromMS(created), fromMS(sent)
 	return d, err
 }
@@ -72,6 +72,17 @@ func (db *DB) Delivery(ctx context.Context, key string) (newsbot.Delivery, error
 	d, err := scanDelivery(db.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries WHERE key = ?`, key))
 	if err != nil {
 		return d, fmt.Errorf("store: delivery %q: %w", key, notFound(err))
+	}
+	return d, nil
+}
+
+// LatestVersion returns the newest version of the message of delivery
+// key: its latest edit, or the delivery itself.
+func (db *DB) LatestVersion(ctx context.Context, key string) (newsbot.Delivery, error) {
+	d, err := scanDelivery(db.db.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM deliveries
+		WHERE key = ? OR edit_of = ? ORDER BY id DESC LIMIT 1`, key, key))
+	if err != nil {
+		return d, fmt.Errorf("store: latest version of %q: %w", key, notFound(err))
 	}
 	return d, nil
 }

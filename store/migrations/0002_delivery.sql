@@ -53,6 +53,10 @@ CREATE TABLE feed_health (
 -- A user is told once that their subscriptions were paused.
 ALTER TABLE subscriptions ADD COLUMN pause_told INTEGER NOT NULL DEFAULT 0;
 
+-- An edit names the delivery whose message it replaces.
+ALTER TABLE deliveries ADD COLUMN edit_of TEXT NOT NULL DEFAULT '';
+CREATE INDEX deliveries_edit_of ON deliveries (edit_of) WHERE edit_of != '';
+
 -- DM pacing reads a user's recent DMs.
 CREATE INDEX deliveries_dm ON deliveries (user_id, created_at) WHERE kind = 'dm';
 CREATE INDEX deliveries_channel ON deliveries (channel_id) WHERE status = 'pending';

@@ -49,6 +49,19 @@ func testRoute(t *testing.T, open Open) {
 	}
 	_, err := s.PostedStory(ctx, "C1", saved[2].StoryID)
 	wantErr(t, "PostedStory(not posted)", err, newsbot.ErrNotFound)
+
+	// Edits: the latest version of a message is its newest edit.
+	if v := must(s.LatestVersion(ctx, post.Key))(t); v.Key != post.Key {
+		t.Errorf("LatestVersion(never edited) = %q, want the post", v.Key)
+	}
+	for _, k := range []string{"edit:1", "edit:2"} {
+		must(s.Enqueue(ctx, []newsbot.Delivery{{Key: k, Kind: newsbot.DeliveryEdit, ChannelID: "C1", EditOf: post.Key, Payload: []byte(k)}}))(t)
+	}
+	if v := must(s.LatestVersion(ctx, post.Key))(t); v.Key != "edit:2" || v.EditOf != post.Key || string(v.Payload) != "edit:2" {
+		t.Errorf("LatestVersion(edited twice) = %+v, want the second edit", v)
+	}
+	_, err = s.LatestVersion(ctx, "nope")
+	wantErr(t, "LatestVersion(unknown)", err, newsbot.ErrNotFound)
 }
 
 func testMatches(t *testing.T, open Open) {

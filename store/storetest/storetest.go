@@ -63,6 +63,7 @@ type Store interface {
 	MarkRetry(ctx context.Context, id int64, reason string, next time.Time) error
 	MarkFailed(ctx context.Context, id int64, reason string) error
 	ReturnDelivery(ctx context.Context, id int64, next time.Time) error
+	LatestVersion(ctx context.Context, key string) (newsbot.Delivery, error)
 
 	Cursor(ctx context.Context, name string) (int64, error)
 	ArticlesAfter(ctx context.Context, afterID int64, limit int) ([]newsbot.Article, error)
