@@ -71,6 +71,8 @@ type Store interface {
 	PauseSubscriptions(ctx context.Context, userID, reason string, at time.Time) error
 	TakePauseNote(ctx context.Context, userID string) (string, error)
 	MuteFeed(ctx context.Context, userID string, feedID int64) error
+	MutedFeeds(ctx context.Context, userID string) ([]newsbot.Feed, error)
+	UnmuteFeed(ctx context.Context, userID string, feedID int64) error
 	DueDMUsers(ctx context.Context, quietSince, dayAgo time.Time, dailyCap int) ([]string, error)
 	WaitingMatches(ctx context.Context, userID string, subscriptionID int64) ([]newsbot.Match, error)
 	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]newsbot.Subscription, error)

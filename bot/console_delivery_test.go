@@ -60,3 +60,56 @@ func TestConsolePrintsDeliveriesAndPressesTheirButtons(t *testing.T) {
 		t.Errorf("subscriptions after %q = %+v, %v; want none", click, subs, err)
 	}
 }
+
+// buttonCommand returns what to type to press the button whose label
+// starts with label, from the console's printed text.
+func buttonCommand(t *testing.T, printed, label string) string {
+	t.Helper()
+	i := strings.LastIndex(printed, "["+label)
+	if i < 0 {
+		t.Fatalf("no button %q in %q", label, printed)
+	}
+	rest := printed[i:]
+	rest = rest[:strings.IndexByte(rest, ']')]
+	_, cmd, ok := strings.Cut(rest, ": type ")
+	if !ok {
+		t.Fatalf("button %q has no command: %q", label, rest)
+	}
+	return cmd
+}
+
+func TestMuteFromADMAndUnmuteFromTheList(t *testing.T) {
+	f := newRouteFixture(t)
+	ctx := context.Background()
+	var out bytes.Buffer
+	c := f.bot.NewConsole(strings.NewReader(""), &out)
+	sender := bot.NewSender(bot.SenderConfig{Store: f.db, Transport: c.Transport(), Now: func() time.Time { return f.now }})
+	wire := f.feed(t, "https://wire.example/feed", "Wire")
+	f.follow(t, newsbot.Follow{GuildID: bot.ConsoleGuildID, ChannelID: bot.ConsoleChannelID, FeedID: wire.ID, Mode: newsbot.ModeDigest})
+	c.Exec(ctx, "/subscribe topic:harbour")
+	f.save(t, wire, art("h1", "Harbour reopens", "The harbour reopened."))
+	f.route(t)
+	if _, err := f.bot.RunDMs(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out.Reset()
+	if _, err := sender.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	c.Exec(ctx, buttonCommand(t, out.String(), "Mute Wire"))
+	if muted, _ := f.db.MutedFeeds(ctx, bot.ConsoleUserID); len(muted) != 1 {
+		t.Fatalf("muted after the Mute button = %+v, want Wire", muted)
+	}
+	out.Reset()
+	c.Exec(ctx, "/subscriptions")
+	if !strings.Contains(out.String(), "Muted sources (their articles never reach your DMs): Wire.") {
+		t.Errorf("/subscriptions = %q, want the muted source listed", out.String())
+	}
+	c.Exec(ctx, buttonCommand(t, out.String(), "Unmute Wire"))
+	if muted, _ := f.db.MutedFeeds(ctx, bot.ConsoleUserID); len(muted) != 0 {
+		t.Errorf("muted after Unmute = %+v, want none", muted)
+	}
+	if !strings.Contains(out.String(), "Unmuted Wire: its articles reach your DMs again") {
+		t.Errorf("console = %q, want the list updated with the unmute", out.String())
+	}
+}

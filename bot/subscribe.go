@@ -266,9 +266,14 @@ func (b *Bot) renderSubscriptionsOf(ctx context.Context, guildID, userID, note s
 	if err != nil {
 		return nil, err
 	}
+	muted, err := b.store.MutedFeeds(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
 	return renderSubscriptions(subscriptionsView{
-		Note: note, Subs: subs, Delivery: b.delivery,
+		Note: note, Subs: subs, Muted: muted, Delivery: b.delivery,
 		RemoveID: func(id int64) string { return b.subButtonID(userID, actRemove, id) },
+		UnmuteID: func(id int64) string { return b.subButtonID(userID, actUnmute, id) },
 		ResumeID: b.subButtonID(userID, actResume, 0),
 	}), nil
 }
@@ -276,11 +281,14 @@ func (b *Bot) renderSubscriptionsOf(ctx context.Context, guildID, userID, note s
 // subscriptionsView is a user's list of topics to render.
 type subscriptionsView struct {
 	// Note is a line above the list, such as what a button just did.
-	Note     string
-	Subs     []newsbot.Subscription
+	Note string
+	Subs []newsbot.Subscription
+	// Muted are the sources the user muted from a DM.
+	Muted    []newsbot.Feed
 	Delivery Delivery
-	// RemoveID and ResumeID are the buttons' custom IDs.
+	// RemoveID, UnmuteID and ResumeID are the buttons' custom IDs.
 	RemoveID func(subscriptionID int64) string
+	UnmuteID func(feedID int64) string
 	ResumeID string
 }
 
@@ -295,7 +303,7 @@ func renderSubscriptions(v subscriptionsView) *discordgo.InteractionResponseData
 	if v.Note != "" {
 		content.WriteString(v.Note + "\n")
 	}
-	if len(v.Subs) == 0 {
+	if len(v.Subs) == 0 && len(v.Muted) == 0 {
 		content.WriteString("You have no topic subscriptions in this server. Subscribe with /subscribe topic:ukraine: " +
 			"articles of this server's feeds that match come to you by DM.")
 		return message(content.String(), true)
@@ -342,6 +350,23 @@ func renderSubscriptions(v subscriptionsView) *discordgo.InteractionResponseData
 			CustomID: v.RemoveID(s.ID),
 		})
 	}
+	if len(v.Muted) > 0 {
+		names := make([]string, len(v.Muted))
+		for i, f := range v.Muted {
+			names[i] = "**" + escape(truncate(feedName(f), 100)) + "**"
+		}
+		fmt.Fprintf(&desc, "\n\n🔇 Muted sources (their articles never reach your DMs): %s.", strings.Join(names, ", "))
+		for _, f := range v.Muted {
+			if len(buttons) == maxButtons {
+				break
+			}
+			buttons = append(buttons, discordgo.Button{
+				Label:    truncate("Unmute "+oneLine(feedName(f)), maxButtonLabel),
+				Style:    discordgo.SecondaryButton,
+				CustomID: v.UnmuteID(f.ID),
+			})
+		}
+	}
 	d := message(content.String(), true, &discordgo.MessageEmbed{Description: desc.String()})
 	d.Components = buttonRows(buttons)
 	return d
@@ -382,6 +407,7 @@ const (
 	actRemove      = "rm" // /subscriptions' Remove: the subscription ID
 	actResume      = "rs" // /subscriptions' Resume DMs
 	actResumeNote  = "rn" // the pause note's Resume DMs
+	actUnmute      = "um" // /subscriptions' Unmute: the feed ID
 )
 
 // subButtonID encodes the custom ID of a subscription button for user.
@@ -447,8 +473,21 @@ func (b *Bot) subscriptionClick(ctx context.Context, ix *discordgo.Interaction, 
 		if err := b.store.MuteFeed(ctx, user, id); err != nil {
 			return nil, err
 		}
-		return message(fmt.Sprintf("Muted **%s**: your topics no longer bring you its articles, and those waiting are dropped.",
-			escape(feedName(f))), true), nil
+		return message(fmt.Sprintf("Muted **%s**: your topics no longer bring you its articles, and those waiting are dropped. "+
+			"/subscriptions lists muted sources, with a button to unmute each.", escape(feedName(f))), true), nil
+	case actUnmute:
+		note := "That source was unmuted already."
+		f, err := b.store.Feed(ctx, id)
+		if err != nil && !errors.Is(err, newsbot.ErrNotFound) {
+			return nil, err
+		}
+		switch err := b.store.UnmuteFeed(ctx, user, id); {
+		case err == nil:
+			note = "Unmuted **" + escape(feedName(f)) + "**: its articles reach your DMs again when they match a topic."
+		case !errors.Is(err, newsbot.ErrNotFound):
+			return nil, err
+		}
+		return b.updateList(ctx, ix, user, note)
 	case actRemove:
 		s, err := b.store.Subscription(ctx, user, id)
 		note := ""

@@ -517,7 +517,8 @@ func TestSubscriptionButtons(t *testing.T) {
 	a1, a2 := w.article(nhk, "n1", "NHK on tariffs"), w.article(wire, "w1", "Wire on tariffs")
 	w.match(other, a1, a2)
 	r = w.as("", "U1").click(w.b.subButtonID("U1", actMute, nhk.ID)).first()
-	if r.Content != "Muted **NHK World**: your topics no longer bring you its articles, and those waiting are dropped." {
+	if r.Content != "Muted **NHK World**: your topics no longer bring you its articles, and those waiting are dropped. "+
+		"/subscriptions lists muted sources, with a button to unmute each." {
 		t.Errorf("Mute = %q", r.Content)
 	}
 	a3 := w.article(nhk, "n2", "NHK again on tariffs")

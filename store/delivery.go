@@ -267,6 +267,24 @@ func (db *DB) MuteFeed(ctx context.Context, userID string, feedID int64) error {
 	return nil
 }
 
+// MutedFeeds returns the feeds a user muted, by title.
+func (db *DB) MutedFeeds(ctx context.Context, userID string) ([]newsbot.Feed, error) {
+	return db.queryFeeds(ctx, "feeds muted by user "+userID, `SELECT `+feedColumns+` FROM feeds
+		WHERE id IN (SELECT feed_id FROM mutes WHERE user_id = ?) ORDER BY title, id`, userID)
+}
+
+// UnmuteFeed lets a feed's articles reach a user's DMs again.
+func (db *DB) UnmuteFeed(ctx context.Context, userID string, feedID int64) error {
+	res, err := db.write.ExecContext(ctx, `DELETE FROM mutes WHERE user_id = ? AND feed_id = ?`, userID, feedID)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("store: unmute feed %d for user %s: %w", feedID, userID, explain(err))
+	}
+	return nil
+}
+
 // Subscription returns a user's subscription by id.
 func (db *DB) Subscription(ctx context.Context, userID string, id int64) (newsbot.Subscription, error) {
 	s, err := scanSubscription(db.db.QueryRowContext(ctx, `SELECT `+subscriptionColumns+` FROM subscriptions

@@ -89,6 +89,12 @@ func testMatches(t *testing.T, open Open) {
 	if _, err := s.CommitRoute(ctx, "route", x[0].ID, nil, ms); err != nil {
 		t.Fatal(err)
 	}
+	if muted := must(s.MutedFeeds(ctx, "U1"))(t); len(muted) != 1 || muted[0].ID != spam.ID {
+		t.Errorf("MutedFeeds = %+v, want the spam feed", muted)
+	}
+	if muted := must(s.MutedFeeds(ctx, "U2"))(t); len(muted) != 0 {
+		t.Errorf("MutedFeeds(another user) = %+v, want none", muted)
+	}
 	waiting := must(s.WaitingMatches(ctx, "U1", 0))(t)
 	if len(waiting) != 2 || waiting[0].ArticleID != a[0].ID || waiting[1].ArticleID != a[1].ID ||
 		waiting[0].Topic != "swap" || waiting[0].Article.Title != "Prisoner swap" {
@@ -186,6 +192,14 @@ func testMatches(t *testing.T, open Open) {
 	_, err := s.Subscription(ctx, "U2", daily.ID)
 	wantErr(t, "Subscription(another user's)", err, newsbot.ErrNotFound)
 	wantErr(t, "RemoveSubscriptionID(another user's)", s.RemoveSubscriptionID(ctx, "U2", daily.ID), newsbot.ErrNotFound)
+	// Unmuted, the feed's articles match again.
+	wantErr(t, "UnmuteFeed(not muted)", s.UnmuteFeed(ctx, "U1", nhk.ID), newsbot.ErrNotFound)
+	if err := s.UnmuteFeed(ctx, "U1", spam.ID); err != nil {
+		t.Fatal(err)
+	}
+	if muted := must(s.MutedFeeds(ctx, "U1"))(t); len(muted) != 0 {
+		t.Errorf("MutedFeeds after unmuting = %+v, want none", muted)
+	}
 	if err := s.RemoveSubscriptionID(ctx, "U1", daily.ID); err != nil {
 		t.Fatal(err)
 	}

@@ -75,6 +75,8 @@ type Store interface {
 	DueSubscriptions(ctx context.Context, now time.Time, limit int) ([]newsbot.Subscription, error)
 	CommitDM(ctx context.Context, matchIDs []int64, ds []newsbot.Delivery, subscriptionID int64, next time.Time) error
 	MuteFeed(ctx context.Context, userID string, feedID int64) error
+	MutedFeeds(ctx context.Context, userID string) ([]newsbot.Feed, error)
+	UnmuteFeed(ctx context.Context, userID string, feedID int64) error
 	Subscription(ctx context.Context, userID string, id int64) (newsbot.Subscription, error)
 	RemoveSubscriptionID(ctx context.Context, userID string, id int64) error
 	TakePauseNote(ctx context.Context, userID string) (string, error)
