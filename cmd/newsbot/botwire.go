@@ -28,6 +28,10 @@ type delivery struct {
 	dg      *discordgo.Session // nil in console mode
 	console *bot.Console       // nil on Discord
 	log     *slog.Logger
+
+	// delivering is held by deliver: the poll and the delivery tick both
+	// call it, and one run at a time is enough.
+	delivering sync.Mutex
 }
 
 // newDelivery wires the bot to the store, the poller, the fetcher and a
@@ -81,8 +85,13 @@ func newDelivery(ctx context.Context, e *env, cfg *config.Config, db *store.DB, 
 
 // deliver runs every delivery step once: new articles to posts and
 // matches, due digests, due DMs, feed-health notices. A failing step is
-// logged and the others still run.
+// logged and the others still run. A call while another runs returns at
+// once; the next tick (5 s) picks up what it would have done.
 func (d *delivery) deliver(ctx context.Context) {
+	if !d.delivering.TryLock() {
+		return // running already; what it misses, the next tick does
+	}
+	defer d.delivering.Unlock()
 	steps := []struct {
 		name string
 		run  func(context.Context) (int, error)
