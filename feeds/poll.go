@@ -19,6 +19,8 @@ import (
 type Store interface {
 	EnsureFeed(ctx context.Context, f newsbot.Feed) (newsbot.Feed, bool, error)
 	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
+	// ClaimFollowedFeeds is ClaimDueFeeds for feeds a channel follows.
+	ClaimFollowedFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
 	UpdateFeed(ctx context.Context, f newsbot.Feed) error
 	KnownKeys(ctx context.Context, feedID int64, keys []string) (map[string]bool, error)
 	SaveBatch(ctx context.Context, articles []newsbot.Article) ([]newsbot.Article, error)
@@ -50,6 +52,10 @@ type Poller struct {
 	Summarize func(title, text string) []string
 	// Now is the clock; default time.Now.
 	Now func() time.Time
+	// FollowedOnly makes PollDue read only the feeds some channel
+	// follows: the bot sets it, so a feed nobody follows any more is not
+	// fetched; "newsbot poll" reads every feed.
+	FollowedOnly bool
 	// Log receives one line per failure; default discards.
 	Log *slog.Logger
 	// Interval is the default time between two polls of a feed; a feed's
@@ -206,7 +212,11 @@ func (p *Poller) PollDue(ctx context.Context, report func(Result)) error {
 // until none is due once every claimed feed is polled.
 func (p *Poller) sendDue(ctx context.Context, jobs chan<- newsbot.Feed, pending *sync.WaitGroup, limit int) error {
 	for waited := false; ; {
-		feeds, err := p.Store.ClaimDueFeeds(ctx, p.now(), cmp.Or(p.Lease, defaultLease), limit)
+		claim := p.Store.ClaimDueFeeds
+		if p.FollowedOnly {
+			claim = p.Store.ClaimFollowedFeeds
+		}
+		feeds, err := claim(ctx, p.now(), cmp.Or(p.Lease, defaultLease), limit)
 		if err != nil {
 			return err
 		}

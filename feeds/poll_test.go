@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -597,5 +599,33 @@ func TestPollDueClaimsMoreWhileAFeedIsSlow(t *testing.T) {
 	}
 	if !<-othersFirst {
 		t.Errorf("the other feeds waited for the slow one")
+	}
+}
+
+func TestFollowedOnlySkipsFeedsNobodyFollows(t *testing.T) {
+	h := newHarness(t)
+	s := newSite(t)
+	for _, path := range []string{"/followed", "/unfollowed"} {
+		s.set(path, withBody(rssPage, rss(path, item{"g", "Item " + path, "https://news.example" + path, "Text.", ""})))
+	}
+	followed := h.addFeed(t, s.URL+"/followed")
+	h.addFeed(t, s.URL+"/unfollowed")
+	if _, err := h.db.AddFollow(context.Background(), newsbot.Follow{GuildID: "G", ChannelID: "C", FeedID: followed.ID, Mode: newsbot.ModeInstant}); err != nil {
+		t.Fatal(err)
+	}
+	h.poller.FollowedOnly = true
+	got := h.pollDue(t)
+	if _, ok := got[followed.URL]; len(got) != 1 || !ok {
+		t.Errorf("PollDue(FollowedOnly) polled %v, want only %s", slices.Collect(maps.Keys(got)), followed.URL)
+	}
+	if n := s.count("/unfollowed"); n != 0 {
+		t.Errorf("the unfollowed feed was fetched %d times, want 0", n)
+	}
+	h.poller.FollowedOnly = false
+	if got := h.pollDue(t); len(got) != 1 {
+		t.Errorf("PollDue(every feed) polled %d, want the one left due", len(got))
+	}
+	if n := s.count("/unfollowed"); n != 1 {
+		t.Errorf("the unfollowed feed was fetched %d times by a poller of every feed, want 1", n)
 	}
 }

@@ -116,10 +116,24 @@ func (db *DB) UpdateFeed(ctx context.Context, f newsbot.Feed) error {
 // now and that no other poller holds, soonest first. A lease that runs out
 // (its poller crashed) makes the feed claimable again.
 func (db *DB) ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error) {
+	return db.claimFeeds(ctx, now, lease, limit, "")
+}
+
+// ClaimFollowedFeeds is ClaimDueFeeds for the feeds some channel follows
+// (and can be posted to): a feed nobody follows any more is not read,
+// and is due at once when a channel follows it again.
+func (db *DB) ClaimFollowedFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error) {
+	return db.claimFeeds(ctx, now, lease, limit,
+		`AND EXISTS (SELECT 1 FROM follows fl WHERE fl.feed_id = feeds.id AND fl.stopped_at = 0)`)
+}
+
+// claimFeeds leases due feeds; filter (SQL we wrote, not input) narrows
+// which.
+func (db *DB) claimFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int, filter string) ([]newsbot.Feed, error) {
 	var feeds []newsbot.Feed
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE feeds SET lease_until = ?
-			WHERE id IN (SELECT id FROM feeds WHERE disabled_at = 0 AND next_check_at <= ? AND lease_until <= ?
+			WHERE id IN (SELECT id FROM feeds WHERE disabled_at = 0 AND next_check_at <= ? AND lease_until <= ? `+filter+`
 				ORDER BY next_check_at, id LIMIT ?)
 			RETURNING `+feedColumns, ms(now.Add(lease)), ms(now), ms(now), limit)
 		if err != nil {

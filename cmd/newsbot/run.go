@@ -100,6 +100,8 @@ func runBot(ctx context.Context, e *env, args []string) error {
 	fetcher := newFetcherWith(cfg, local)
 	defer fetcher.CloseIdleConnections()
 	poller := newPoller(cfg, db, fetcher, log)
+	// A feed no channel follows any more is not fetched for nothing.
+	poller.FollowedOnly = true
 	if cfg.Console() && !cfg.IsSet("feeds.poll_interval") {
 		poller.Interval, poller.MaxInterval = consolePoll, consolePoll
 	}

@@ -323,3 +323,24 @@ func testDigestArticles(t *testing.T, open Open) {
 		t.Errorf("StoriesArticles = %v, want [new r-new]", got)
 	}
 }
+
+func testClaimFollowedFeeds(t *testing.T, open Open) {
+	ctx := context.Background()
+	s := open(t, fixed(T0))
+	followed := addFeed(t, s, "https://followed.example/feed")
+	nobody := addFeed(t, s, "https://nobody.example/feed")
+	stopped := addFeed(t, s, "https://stopped.example/feed")
+	must(s.AddFollow(ctx, newsbot.Follow{GuildID: "G", ChannelID: "C1", FeedID: followed.ID, Mode: newsbot.ModeInstant}))(t)
+	fl := must(s.AddFollow(ctx, newsbot.Follow{GuildID: "G", ChannelID: "C2", FeedID: stopped.ID, Mode: newsbot.ModeInstant}))(t)
+	if err := s.StopFollow(ctx, fl.ID, "Missing Access", T0); err != nil {
+		t.Fatal(err)
+	}
+	if got := feedIDs(must(s.ClaimFollowedFeeds(ctx, T0, time.Minute, 10))(t)); !slices.Equal(got, []int64{followed.ID}) {
+		t.Errorf("ClaimFollowedFeeds = %v, want only the followed feed %d", got, followed.ID)
+	}
+	// Followed again, a feed nobody read is due at once.
+	must(s.AddFollow(ctx, newsbot.Follow{GuildID: "G", ChannelID: "C3", FeedID: nobody.ID, Mode: newsbot.ModeDigest}))(t)
+	if got := feedIDs(must(s.ClaimFollowedFeeds(ctx, T0, time.Minute, 10))(t)); !slices.Equal(got, []int64{nobody.ID}) {
+		t.Errorf("ClaimFollowedFeeds after a new follow = %v, want [%d]", got, nobody.ID)
+	}
+}

@@ -24,6 +24,7 @@ type Store interface {
 	Feeds(ctx context.Context) ([]newsbot.Feed, error)
 	UpdateFeed(ctx context.Context, f newsbot.Feed) error
 	ClaimDueFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
+	ClaimFollowedFeeds(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]newsbot.Feed, error)
 	EnableFeed(ctx context.Context, id int64) error
 	DeleteFeed(ctx context.Context, id int64) error
 
@@ -99,6 +100,7 @@ var T0 = time.Date(2025, 5, 25, 9, 0, 0, 0, time.UTC)
 func Run(t *testing.T, open Open) {
 	t.Run("feeds", func(t *testing.T) { testFeeds(t, open) })
 	t.Run("claim due feeds", func(t *testing.T) { testClaimFeeds(t, open) })
+	t.Run("claim followed feeds", func(t *testing.T) { testClaimFollowedFeeds(t, open) })
 	t.Run("follows", func(t *testing.T) { testFollows(t, open) })
 	t.Run("articles", func(t *testing.T) { testArticles(t, open) })
 	t.Run("stories", func(t *testing.T) { testStories(t, open) })
