@@ -88,15 +88,34 @@ func IsTeaser(a *newsbot.Article) bool {
 	if text == "" {
 		return true
 	}
-	end := strings.ToLower(strings.TrimRightFunc(text, func(r rune) bool {
+	end := strings.TrimRightFunc(text, func(r rune) bool {
 		return unicode.IsSpace(r) || r == '→' || r == '»' || r == '›' || r == '>'
-	}))
+	})
+	// Only the end is compared: lower-casing a whole article for it
+	// costs more than the rest of this check.
+	end = strings.ToLower(end[max(0, len(end)-teaserTail):])
 	for _, e := range teaserEndings {
 		if strings.HasSuffix(end, e) {
 			return true
 		}
 	}
-	return extractWordCount(text) < teaserWords
+	return !hasWords(text, teaserWords)
+}
+
+// teaserTail is how many bytes of a text's end are compared with
+// teaserEndings: more than the longest, with room for a cut rune.
+const teaserTail = 64
+
+// hasWords reports whether s has at least n words, as extractWordCount
+// counts them, reading no further than it needs.
+func hasWords(s string, n int) bool {
+	// A word takes at least two bytes with the space after it, a pair of
+	// spaceless characters six: a prefix long enough for n words of
+	// either is enough to look at first.
+	if k := 6 * n; len(s) > k && extractWordCount(s[:k]) >= n {
+		return true
+	}
+	return extractWordCount(s) >= n
 }
 
 // extractWordCount counts the words of s: runs of letters and digits,

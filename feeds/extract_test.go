@@ -604,3 +604,22 @@ func FuzzExtractArticle(f *testing.F) {
 		}
 	})
 }
+
+func TestHasWordsAgreesWithTheCount(t *testing.T) {
+	texts := []string{
+		"",
+		strings.Repeat("word ", 79),
+		strings.Repeat("word ", 80),
+		strings.Repeat("a, ", 200),
+		strings.Repeat("日本語の記事です。", 20),
+		strings.Repeat("x", 1000) + " tail words here",
+		strings.Repeat("—— ", 300) + strings.Repeat("late ", 80),
+	}
+	for _, s := range texts {
+		for _, n := range []int{1, 5, 80, 81} {
+			if got, want := hasWords(s, n), extractWordCount(s) >= n; got != want {
+				t.Errorf("hasWords(%.30q…, %d) = %v, want %v (%d words)", s, n, got, want, extractWordCount(s))
+			}
+		}
+	}
+}

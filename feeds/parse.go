@@ -280,7 +280,8 @@ func parseItem(gi *gofeed.Item, ri *rss.Item, ji *gofeedjson.Item, base *url.URL
 	}
 
 	it.DedupeKey = DedupeKey(it.GUID, link, it.Title, it.Text)
-	it.Fingerprint = Fingerprint(it.Title, it.Text)
+	// No fingerprint here: most items of a poll are known already, and
+	// the poller signs the new ones (after full text) when it saves them.
 	return it, true
 }
 

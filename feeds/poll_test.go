@@ -185,8 +185,8 @@ func TestPollStoresNewItemsOnce(t *testing.T) {
 		if !a.Backlog {
 			t.Errorf("first poll stored %q not as backlog: a new feed's current items must not be posted", a.Title)
 		}
-		if len(a.Summary) != 1 || a.StoryID == 0 {
-			t.Errorf("stored article %q: summary %q, story %d; want a summary and a story", a.Title, a.Summary, a.StoryID)
+		if len(a.Summary) != 1 || a.StoryID == 0 || a.Fingerprint == 0 {
+			t.Errorf("stored article %q: summary %q, story %d, fingerprint %x; want a summary, a story and a fingerprint", a.Title, a.Summary, a.StoryID, a.Fingerprint)
 		}
 	}
 	if r.Feed.Title != "News" || r.Feed.ETag == "" || r.Feed.LastSuccessAt.IsZero() {
