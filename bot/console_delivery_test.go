@@ -11,18 +11,19 @@ import (
 	"newsbot/bot"
 )
 
-// TestConsolePrintsDeliveriesAndPressesTheirButtons runs the whole
-// delivery path in console mode: a post and a DM print, and the DM's
-// Unsubscribe button is pressed by typing "click N".
-func TestConsolePrintsDeliveriesAndPressesTheirButtons(t *testing.T) {
+// harbourDM sets up console mode with a feed the console's channel
+// follows in mode, subscribes the console user to "harbour", stores a
+// matching article and sends what it causes; it returns the fixture,
+// the console, what the sending printed, and how many messages went.
+func harbourDM(t *testing.T, mode newsbot.Mode) (*routeFixture, *bot.Console, *bytes.Buffer, int) {
+	t.Helper()
 	f := newRouteFixture(t)
 	ctx := context.Background()
-	var out bytes.Buffer
-	c := f.bot.NewConsole(strings.NewReader(""), &out)
+	out := &bytes.Buffer{}
+	c := f.bot.NewConsole(strings.NewReader(""), out)
 	sender := bot.NewSender(bot.SenderConfig{Store: f.db, Transport: c.Transport(), Now: func() time.Time { return f.now }})
-
 	wire := f.feed(t, "https://wire.example/feed", "Wire")
-	f.follow(t, newsbot.Follow{GuildID: bot.ConsoleGuildID, ChannelID: bot.ConsoleChannelID, FeedID: wire.ID})
+	f.follow(t, newsbot.Follow{GuildID: bot.ConsoleGuildID, ChannelID: bot.ConsoleChannelID, FeedID: wire.ID, Mode: mode})
 	c.Exec(ctx, "/subscribe topic:harbour")
 	if !strings.Contains(out.String(), "Subscribed to “harbour”") {
 		t.Fatalf("/subscribe printed %q", out.String())
@@ -33,8 +34,21 @@ func TestConsolePrintsDeliveriesAndPressesTheirButtons(t *testing.T) {
 		t.Fatal(err)
 	}
 	out.Reset()
-	if n, err := sender.Drain(ctx); err != nil || n != 2 {
-		t.Fatalf("Drain = %d, %v; want the post and the DM", n, err)
+	n, err := sender.Drain(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f, c, out, n
+}
+
+// TestConsolePrintsDeliveriesAndPressesTheirButtons runs the whole
+// delivery path in console mode: a post and a DM print, and the DM's
+// Unsubscribe button is pressed by typing "click N".
+func TestConsolePrintsDeliveriesAndPressesTheirButtons(t *testing.T) {
+	f, c, out, n := harbourDM(t, newsbot.ModeInstant)
+	ctx := context.Background()
+	if n != 2 {
+		t.Fatalf("Drain = %d, want the post and the DM", n)
 	}
 	printed := out.String()
 	for _, want := range []string{"[post in #" + bot.ConsoleChannelID + "]", "[DM to user " + bot.ConsoleUserID + "]", "Harbour reopens", "type click 1"} {
@@ -42,18 +56,7 @@ func TestConsolePrintsDeliveriesAndPressesTheirButtons(t *testing.T) {
 			t.Errorf("console printed %q, want %q in it", printed, want)
 		}
 	}
-	var button string
-	for _, l := range strings.Split(printed, "\n") {
-		if strings.Contains(l, "Unsubscribe") {
-			button = l
-		}
-	}
-	n := strings.Index(button, "type click ")
-	if n < 0 {
-		t.Fatalf("no Unsubscribe button printed: %q", printed)
-	}
-	click := strings.TrimSuffix(button[n+len("type "):], "]")
-	click = click[:strings.IndexByte(click+"]", ']')]
+	click := buttonCommand(t, printed, "Unsubscribe")
 	c.Exec(ctx, click)
 	subs, err := f.db.UserSubscriptions(ctx, bot.ConsoleGuildID, bot.ConsoleUserID)
 	if err != nil || len(subs) != 0 {
@@ -79,23 +82,8 @@ func buttonCommand(t *testing.T, printed, label string) string {
 }
 
 func TestMuteFromADMAndUnmuteFromTheList(t *testing.T) {
-	f := newRouteFixture(t)
+	f, c, out, _ := harbourDM(t, newsbot.ModeDigest)
 	ctx := context.Background()
-	var out bytes.Buffer
-	c := f.bot.NewConsole(strings.NewReader(""), &out)
-	sender := bot.NewSender(bot.SenderConfig{Store: f.db, Transport: c.Transport(), Now: func() time.Time { return f.now }})
-	wire := f.feed(t, "https://wire.example/feed", "Wire")
-	f.follow(t, newsbot.Follow{GuildID: bot.ConsoleGuildID, ChannelID: bot.ConsoleChannelID, FeedID: wire.ID, Mode: newsbot.ModeDigest})
-	c.Exec(ctx, "/subscribe topic:harbour")
-	f.save(t, wire, art("h1", "Harbour reopens", "The harbour reopened."))
-	f.route(t)
-	if _, err := f.bot.RunDMs(ctx); err != nil {
-		t.Fatal(err)
-	}
-	out.Reset()
-	if _, err := sender.Drain(ctx); err != nil {
-		t.Fatal(err)
-	}
 	c.Exec(ctx, buttonCommand(t, out.String(), "Mute Wire"))
 	if muted, _ := f.db.MutedFeeds(ctx, bot.ConsoleUserID); len(muted) != 1 {
 		t.Fatalf("muted after the Mute button = %+v, want Wire", muted)

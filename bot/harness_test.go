@@ -188,6 +188,12 @@ func (c *testClock) Set(t time.Time) {
 	c.t = t
 }
 
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
 // testWriter sends log lines to the test's log.
 type testWriter struct{ t testing.TB }
 

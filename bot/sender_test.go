@@ -30,25 +30,8 @@ const messagesPath = "/api/v9/channels/*/messages"
 
 func channelPath(channelID string) string { return "/api/v9/channels/" + channelID + "/messages" }
 
-// clock is a settable time source for the store and the Sender.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
+// newClock is the Sender tests' clock.
+func newClock() *testClock { return &testClock{t: time.Date(2025, 3, 1, 12, 0, 0, 0, time.UTC)} }
 
 // syncBuffer is a bytes.Buffer safe for concurrent writes and reads.
 type syncBuffer struct {
@@ -80,7 +63,7 @@ type outboxWorld struct {
 	srv   *discordtest.Server
 	db    *store.DB
 	path  string
-	clock *clock
+	clock *testClock
 	log   *syncBuffer
 
 	mu   sync.Mutex

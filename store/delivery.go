@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -224,7 +225,7 @@ func (db *DB) CommitDM(ctx context.Context, matchIDs []int64, ds []newsbot.Deliv
 				return err
 			}
 			if n, err := res.RowsAffected(); err != nil || int(n) != len(chunk) {
-				return cmpErr(err, newsbot.ErrConflict)
+				return cmp.Or(err, newsbot.ErrConflict)
 			}
 		}
 		if subscriptionID != 0 {
@@ -240,13 +241,6 @@ func (db *DB) CommitDM(ctx context.Context, matchIDs []int64, ds []newsbot.Deliv
 		return fmt.Errorf("store: commit DM: %w", explain(err))
 	}
 	return nil
-}
-
-func cmpErr(err, otherwise error) error {
-	if err != nil {
-		return err
-	}
-	return otherwise
 }
 
 // MuteFeed stops DMs to a user about articles of a feed; matches already
